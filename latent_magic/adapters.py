@@ -1,0 +1,85 @@
+"""Turn whatever model the user has into a :class:`LatentModel` (the adapter registry)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from .latent_model import LatentModel
+
+Factory = Callable[..., LatentModel]
+Predicate = Callable[[Any], bool]
+
+_user_adapters: list[tuple[Predicate, Factory]] = []
+
+
+def register_adapter(type_or_predicate: type | Predicate, factory: Factory) -> None:
+    """Teach :func:`adapt` (and so ``explore`` and ``%latent``) about a model class.
+
+    Parameters
+    ----------
+    type_or_predicate : type or callable
+        A class (its instances match) or ``predicate(obj) -> bool``.
+    factory : callable
+        ``factory(obj, **hints) -> LatentModel``.
+
+    Examples
+    --------
+    >>> register_adapter(MyModel, lambda m, **h: LatentModel(encode=m.to_latent,
+    ...                                                       decode=m.from_latent, **h))
+    """
+    if isinstance(type_or_predicate, type):
+        cls = type_or_predicate
+
+        def predicate(obj: Any) -> bool:
+            return isinstance(obj, cls)
+    elif callable(type_or_predicate):
+        predicate = type_or_predicate
+    else:
+        raise TypeError(
+            f"register_adapter expects a class or a predicate function; "
+            f"got {type(type_or_predicate).__name__}."
+        )
+    if not callable(factory):
+        raise TypeError(f"factory must be callable; got {type(factory).__name__}.")
+    # Newest first, so a user can override an earlier registration.
+    _user_adapters.insert(0, (predicate, factory))
+
+
+def adapt(obj: Any, **hints: Any) -> LatentModel:
+    """Return ``obj`` seen as a :class:`LatentModel`.
+
+    ``hints`` (``image_shape``, ``value_range``, ``feature_names``, …) are handed to the
+    adapter and kept on the result for the renderers.
+    """
+    if isinstance(obj, LatentModel):
+        obj.hints.update({k: v for k, v in hints.items() if v is not None})
+        return obj
+    for predicate, factory in _user_adapters:
+        if predicate(obj):
+            model = factory(obj, **hints)
+            if not isinstance(model, LatentModel):
+                raise TypeError(
+                    f"The adapter registered for {type(obj).__name__} returned "
+                    f"{type(model).__name__}; it must return a LatentModel."
+                )
+            return model
+    from . import _sklearn
+
+    if _sklearn.looks_like_transformer(obj):
+        return _sklearn.adapt_transformer(obj, **hints)
+    raise TypeError(_unsupported_message(obj))
+
+
+def _unsupported_message(obj: Any) -> str:
+    name = type(obj).__name__
+    if hasattr(obj, "predict") and not hasattr(obj, "transform"):
+        what = f"{name} predicts outputs; it has no latent space to explore"
+    else:
+        what = f"latent_magic does not know how to explore a {name}"
+    return (
+        f"{what}. Expected a model with transform() and inverse_transform() (PCA, "
+        "TruncatedSVD, KernelPCA(fit_inverse_transform=True), FastICA, NMF, a Pipeline ending "
+        "in one), or LatentModel(encode=..., decode=...); for your own class, "
+        "register_adapter(YourClass, factory)."
+    )

@@ -1,0 +1,133 @@
+"""The one interface every model is turned into: encode data to latents, decode latents back."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+KINDS = ("image", "record", "text", "custom")
+
+
+class CannotDecodeError(RuntimeError):
+    """Raised by :meth:`LatentModel.decode` when the model has no way back from latent space."""
+
+
+class LatentModel:
+    """A model seen as a latent space.
+
+    Parameters
+    ----------
+    encode : callable, optional
+        ``encode(X) -> Z``: data ``(n, ...)`` to latents ``(n, dim)``.
+    decode : callable, optional
+        ``decode(Z) -> outputs``: latents ``(n, dim)`` to model outputs ``(n, ...)``.
+    dim : int, optional
+        Size of the latent space. Found by probing ``encode`` with ``n_features`` zeros
+        when not given.
+    kind : {"image", "record", "text", "custom"}, optional
+        How decoded outputs are best shown; ``None`` lets the explorer decide.
+    name : str, optional
+        Shown in messages; defaults to "model".
+    n_features : int, optional
+        Number of input features ``encode`` expects, when known.
+    cannot_decode_reason : str, optional
+        Why ``decode`` is unavailable; shown in the preview instead of an image.
+    hints : dict
+        Anything a renderer may use: ``image_shape``, ``value_range``, ``feature_names``.
+    """
+
+    def __init__(
+        self,
+        encode: Callable[[Any], Any] | None = None,
+        decode: Callable[[Any], Any] | None = None,
+        *,
+        dim: int | None = None,
+        kind: str | None = None,
+        name: str = "model",
+        n_features: int | None = None,
+        cannot_decode_reason: str | None = None,
+        **hints: Any,
+    ) -> None:
+        if encode is None and decode is None:
+            raise TypeError("LatentModel needs encode=, decode= or both; got neither.")
+        if kind is not None and kind not in KINDS:
+            raise ValueError(f"kind must be one of {KINDS}; got {kind!r}.")
+        self._encode = encode
+        self._decode = decode
+        self._dim = dim
+        self.kind = kind
+        self.name = name
+        self.n_features = n_features
+        self.hints = hints
+        self.cannot_decode_reason = cannot_decode_reason or (
+            None if decode is not None else f"{name} has no decoder."
+        )
+
+    # ------------------------------------------------------------------ capabilities
+    @property
+    def can_encode(self) -> bool:
+        return self._encode is not None
+
+    @property
+    def can_decode(self) -> bool:
+        return self._decode is not None and self.cannot_decode_reason is None
+
+    @property
+    def dim(self) -> int:
+        if self._dim is None:
+            self._dim = self._probe_dim()
+        return self._dim
+
+    def _probe_dim(self) -> int:
+        if self._encode is None or self.n_features is None:
+            raise ValueError(
+                f"The latent size of {self.name} is unknown: pass dim= to LatentModel."
+            )
+        Z = np.asarray(self._encode(np.zeros((1, self.n_features))))
+        return int(Z.reshape(1, -1).shape[1])
+
+    # ------------------------------------------------------------------ operations
+    def encode(self, X: Any) -> np.ndarray:
+        """Encode data to latents, ``(n, dim)`` float32."""
+        if self._encode is None:
+            raise TypeError(f"{self.name} cannot encode data: it has no encoder.")
+        Z = np.asarray(self._encode(X), dtype=np.float32)
+        if Z.ndim != 2:
+            Z = Z.reshape(len(Z), -1)
+        if self._dim is None:
+            self._dim = int(Z.shape[1])
+        return Z
+
+    def decode(self, Z: np.ndarray) -> np.ndarray:
+        """Decode latents ``(n, dim)`` to model outputs ``(n, ...)``."""
+        if not self.can_decode:
+            raise CannotDecodeError(self.cannot_decode_reason)
+        Z = np.atleast_2d(np.asarray(Z, dtype=np.float64))
+        if Z.shape[1] != self.dim:
+            raise ValueError(
+                f"{self.name} decodes latent vectors of size {self.dim}; got shape {Z.shape}."
+            )
+        return np.asarray(self._decode(Z))
+
+    def probe_decode(self, z: np.ndarray) -> None:
+        """Try to decode one latent; on failure, record why, so previews can say it."""
+        if not self.can_decode:
+            return
+        try:
+            self.decode(np.asarray(z)[None])
+        except Exception as error:  # any failure means: no decoding, say why
+            self.cannot_decode_reason = f"{self.name} cannot decode: {error}"
+
+    def sample(self, n: int, seed: int = 0) -> np.ndarray:
+        """``n`` latents from a seeded standard normal prior, ``(n, dim)`` float32."""
+        rng = np.random.default_rng(seed)
+        return rng.standard_normal((n, self.dim)).astype(np.float32)
+
+    def __repr__(self) -> str:
+        parts = [f"name={self.name!r}", f"dim={self._dim}"]
+        if self.kind:
+            parts.append(f"kind={self.kind!r}")
+        parts.append(f"can_decode={self.can_decode}")
+        return f"LatentModel({', '.join(parts)})"

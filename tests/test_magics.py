@@ -1,0 +1,100 @@
+"""%latent through a real IPython InteractiveShell."""
+
+import numpy as np
+import pytest
+from IPython.core.error import UsageError
+from IPython.core.interactiveshell import InteractiveShell
+from IPython.utils.capture import capture_output
+
+from latent_magic import LatentExplorer
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+@pytest.fixture(scope="module")
+def shell():
+    shell = InteractiveShell.instance()
+    shell.run_line_magic("load_ext", "latent_magic")
+    shell.run_cell(
+        "from sklearn.datasets import load_digits\n"
+        "from sklearn.decomposition import PCA\n"
+        "X, y = load_digits(return_X_y=True)\n"
+        "pca = PCA(n_components=16).fit(X)\n"
+    )
+    return shell
+
+
+def run(shell, cell):
+    with capture_output() as captured:
+        result = shell.run_cell(cell)
+    return result, captured
+
+
+def widget_views(captured):
+    return [o for o in captured.outputs if WIDGET_VIEW in o.data]
+
+
+def test_explore_assigns_and_displays_the_widget_once(shell, frontend):
+    result, captured = run(shell, "w = %latent explore pca --data X --labels y --image-shape 8,8")
+    result.raise_error()
+    w = shell.user_ns["w"]
+    assert isinstance(w, LatentExplorer)
+    assert w.latents.shape == (1797, 16)
+    assert w._space.renderer.shape == (8, 8)
+    assert len(widget_views(captured)) == 1
+
+
+def test_a_bare_explore_displays_once_too(shell, frontend):
+    result, captured = run(shell, "%latent explore pca --data X")
+    result.raise_error()
+    assert isinstance(result.result, LatentExplorer)
+    assert len(widget_views(captured)) == 1
+    assert "LatentExplorer" not in captured.stdout
+
+
+def test_output_option_and_expressions(shell, frontend):
+    result, _ = run(shell, "%latent explore pca --data X[:100] --labels 'y[:100]' -o small")
+    result.raise_error()
+    assert shell.user_ns["small"].latents.shape == (100, 16)
+
+
+def test_the_magic_matches_the_python_twin(shell, frontend):
+    run(shell, "w = %latent explore pca --data X")[0].raise_error()
+    run(shell, "import latent_magic; w2 = latent_magic.explore(pca, data=X)")[0].raise_error()
+    np.testing.assert_array_equal(shell.user_ns["w"].points, shell.user_ns["w2"].points)
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        (
+            "explore pcaa --data X",
+            r"MODEL 'pcaa' is not defined in the notebook. Did you mean 'pca'",
+        ),
+        ("explore pca --data Xx", r"--data 'Xx' is not defined.*Did you mean 'X'"),
+        ("explore pca --data X --image-shape 8", r"--image-shape expects H,W or H,W,C"),
+        ("explore pca --data X[:,:5]", r"fitted on 64 features, but data has 5 columns"),
+        ("explor pca", r"unknown command 'explor'.*Did you mean 'explore'"),
+        ("explore pca --data X --colour red", r"unrecognized arguments: --colour red"),
+    ],
+)
+def test_mistakes_raise_usage_errors_that_explain(shell, frontend, line, message):
+    with pytest.raises(UsageError, match=message):
+        shell.run_line_magic("latent", line)
+
+
+def test_a_failed_magic_loses_nothing(shell, frontend):
+    run(shell, "keep = %latent explore pca --data X")[0].raise_error()
+    keep = shell.user_ns["keep"]
+    keep.selected_indices = [1, 2, 3]
+    with pytest.raises(UsageError):
+        shell.run_line_magic("latent", "explore pca --data nothing_here -o keep")
+    assert shell.user_ns["keep"] is keep
+    assert keep.selected_indices.tolist() == [1, 2, 3]
+
+
+def test_help_shows_examples(shell):
+    doc = shell.find_line_magic("latent").__doc__
+    assert "%latent explore pca --data X --labels y --image-shape 8,8" in doc
+    assert "--image-shape" in doc
+    assert "latent_magic.explore(" in doc

@@ -1,0 +1,80 @@
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from latent_magic.projection import LinearProjection, pca_projection
+
+
+def planted(n=500, d=6, seed=0):
+    rng = np.random.default_rng(seed)
+    scales = np.array([5.0, 2.0] + [0.3] * (d - 2))
+    return (rng.standard_normal((n, d)) * scales + 3.0).astype(np.float32)
+
+
+def test_pca_finds_the_two_widest_axes():
+    Z = planted()
+    projection = pca_projection(Z)
+    # The planted spread is along latent axes 0 and 1.
+    assert abs(projection.basis[0, 0]) > 0.99
+    assert abs(projection.basis[1, 1]) > 0.99
+    assert projection.titles[0].startswith("PC 1")
+
+
+def test_map_is_centred_on_the_data():
+    Z = planted()
+    P = pca_projection(Z).transform(Z)
+    np.testing.assert_allclose(P.mean(axis=0), 0, atol=1e-3)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    x=st.floats(-100, 100),
+    y=st.floats(-100, 100),
+    anchor_index=st.integers(0, 499),
+)
+def test_lift_then_project_is_exact(x, y, anchor_index):
+    Z = planted()
+    projection = pca_projection(Z)
+    anchor = Z[anchor_index].astype(np.float64)
+    z = projection.inverse(np.array([[x, y]]), anchor)
+    np.testing.assert_allclose(
+        projection.transform(z)[0], [x, y], atol=1e-9 * (1 + abs(x) + abs(y))
+    )
+
+
+def test_off_plane_components_come_from_the_anchor():
+    Z = planted()
+    projection = pca_projection(Z)
+    anchor = Z[7].astype(np.float64)
+    z = projection.inverse(np.array([[4.0, -1.0]]), anchor)[0]
+    # Remove the in-plane part: what is left equals the anchor's off-plane part.
+    plane = projection.basis / np.linalg.norm(projection.basis, axis=1, keepdims=True)
+
+    def off_plane(v):
+        return v - (v @ plane.T) @ plane
+
+    np.testing.assert_allclose(off_plane(z), off_plane(anchor), atol=1e-9)
+
+
+def test_non_orthogonal_axes_lift_exactly():
+    basis = np.array([[1.0, 0.5, 0.0], [0.2, 1.0, 0.3]])
+    projection = LinearProjection(basis, np.zeros(3), ("a", "b"))
+    z = projection.inverse(np.array([[2.0, 3.0]]), np.array([1.0, -1.0, 2.0]))
+    np.testing.assert_allclose(projection.transform(z), [[2.0, 3.0]])
+
+
+def test_one_dimensional_latents_map_to_a_line():
+    Z = np.linspace(-1, 1, 20, dtype=np.float32)[:, None]
+    projection = pca_projection(Z)
+    P = projection.transform(Z)
+    np.testing.assert_allclose(P[:, 1], 0)
+    np.testing.assert_allclose(projection.inverse(P[:3].astype(float), Z[0].astype(float)), Z[:3])
+
+
+def test_wrong_shapes_say_what_was_expected():
+    projection = pca_projection(planted())
+    with pytest.raises(ValueError, match=r"\(n, 6\)"):
+        projection.transform(np.zeros((3, 5)))
+    with pytest.raises(ValueError, match=r"\(n, 2\)"):
+        projection.inverse(np.zeros((3, 3)), np.zeros(6))

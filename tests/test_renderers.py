@@ -1,0 +1,99 @@
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from latent_magic._png import encode_png
+from latent_magic.renderers import (
+    CallableRenderer,
+    ImageRenderer,
+    RecordRenderer,
+    to_uint8_image,
+)
+
+
+def decode_png(data: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(data)))
+
+
+@pytest.mark.parametrize("channels", [1, 2, 3, 4])
+def test_png_round_trips_through_a_real_decoder(channels):
+    rng = np.random.default_rng(0)
+    pixels = rng.integers(0, 256, (5, 7, channels), dtype=np.uint8)
+    decoded = decode_png(encode_png(pixels))
+    np.testing.assert_array_equal(decoded.reshape(pixels.shape), pixels)
+
+
+def test_flat_output_with_shape_hint_becomes_an_image_with_fixed_range():
+    renderer = ImageRenderer((8, 8), value_range=(0.0, 16.0))
+    output = np.linspace(0, 16, 64)
+    preview = renderer(output)
+    assert preview.kind == "image"
+    assert (preview.fields["width"], preview.fields["height"]) == (8, 8)
+    pixels = decode_png(preview.buffers[0])
+    assert pixels[0, 0] == 0
+    assert pixels[7, 7] == 255
+
+
+@pytest.mark.parametrize(
+    ("shape", "expected"),
+    [((3, 6, 5), (6, 5, 3)), ((6, 5, 3), (6, 5, 3)), ((1, 6, 5), (6, 5)), ((6, 5), (6, 5))],
+)
+def test_channel_layouts_are_understood(shape, expected):
+    assert to_uint8_image(np.zeros(shape)).shape == expected
+
+
+def test_value_range_is_guessed_from_tanh_outputs():
+    pixels = to_uint8_image(np.array([[-1.0, 0.0, 1.0]]))
+    assert pixels.tolist() == [[0, 128, 255]]
+
+
+def test_an_unknown_shape_points_at_image_shape_and_preview():
+    with pytest.raises(ValueError, match=r"shape \(4, 5, 6, 7\).*image_shape.*preview="):
+        to_uint8_image(np.zeros((4, 5, 6, 7)))
+    with pytest.raises(ValueError, match=r"has 64 values, but image shape \(9, 9\) needs 81"):
+        to_uint8_image(np.zeros(64), (9, 9))
+
+
+def test_records_list_values_against_the_data():
+    renderer = RecordRenderer(["height", "weight"], np.array([170.0, 70.0]), np.array([10.0, 12.0]))
+    preview = renderer(np.array([190.0, 58.0]))
+    assert preview.kind == "record"
+    assert preview.fields["features"][0] == {
+        "name": "height",
+        "value": 190.0,
+        "mean": 170.0,
+        "std": 10.0,
+    }
+
+
+def test_wide_records_show_the_features_furthest_from_the_mean():
+    names = [f"f{i}" for i in range(50)]
+    renderer = RecordRenderer(names, np.zeros(50), np.ones(50), max_features=3)
+    values = np.zeros(50)
+    values[[4, 20, 33]] = [5, -6, 7]
+    shown = [f["name"] for f in renderer(values).fields["features"]]
+    assert shown == ["f4", "f20", "f33"]
+
+
+def test_user_preview_functions_may_return_figures_pil_arrays_or_html():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    def figure(output):
+        fig, ax = plt.subplots(figsize=(2, 2))
+        ax.plot(output)
+        return fig
+
+    before = len(plt.get_fignums())
+    assert CallableRenderer(figure)(np.arange(3.0)).kind == "image"
+    assert len(plt.get_fignums()) == before  # closed, not leaked
+    pil = CallableRenderer(lambda o: Image.new("RGB", (4, 3)))(None)
+    assert (pil.kind, pil.fields["width"], pil.fields["height"]) == ("image", 4, 3)
+    assert CallableRenderer(lambda o: np.zeros((3, 3)))(None).kind == "image"
+    assert CallableRenderer(lambda o: "<b>hi</b>")(None).fields == {"html": "<b>hi</b>"}
+    with pytest.raises(TypeError, match=r"must return a PIL image.*got int"):
+        CallableRenderer(lambda o: 3)(None)

@@ -1,0 +1,254 @@
+"""The widget's kernel side, with the browser simulated through the comm."""
+
+import io
+
+import ipywidgets
+import numpy as np
+import pytest
+from PIL import Image
+from sklearn.decomposition import PCA, KernelPCA
+
+import latent_magic
+from latent_magic import LatentExplorer, explore
+
+
+@pytest.fixture
+def widget(frontend, digits, digits_pca):
+    X, y = digits
+    return explore(digits_pca, data=X, labels=y, image_shape=(8, 8))
+
+
+def last_preview(frontend):
+    content, buffers = frontend.custom_messages()[-1]
+    assert content["type"] == "preview"
+    return content, buffers
+
+
+def test_explore_maps_every_row_with_binary_state(widget, digits, digits_pca):
+    X, y = digits
+    assert isinstance(widget, LatentExplorer)
+    assert widget.latents.shape == (1797, 16)
+    assert widget.latents.dtype == np.float32
+    np.testing.assert_allclose(widget.latents, digits_pca.transform(X), rtol=1e-5, atol=1e-4)
+    assert widget.points.shape == (1797, 2)
+    assert len(widget._points) == 1797 * 2 * 4  # float32 pairs, not JSON
+    assert widget._code_width == 1
+    assert widget._legend["names"] == [str(d) for d in range(10)]
+    codes = np.frombuffer(widget._codes, np.uint8)
+    assert widget._legend["names"][codes[0]] == str(y[0])
+    assert widget._decoder == {"can_decode": True, "exact": True, "reason": ""}
+    assert widget._status.startswith("1,797 points")
+
+
+def test_default_map_is_the_top_two_principal_axes(widget):
+    P = widget.points.astype(np.float64)
+    assert P[:, 0].var() >= P[:, 1].var()
+    others = (
+        widget.latents
+        @ np.linalg.svd(widget.latents - widget.latents.mean(0), full_matrices=False)[2][2]
+    )
+    assert P[:, 1].var() >= others.var() * 0.999
+
+
+def test_lift_and_project_are_exact_and_decode_at_uses_the_model(widget, digits_pca):
+    for x, y in [(0.0, 0.0), (12.5, -7.25), (-40.0, 33.0)]:
+        z = widget.lift(x, y)
+        assert z.shape == (16,)
+        np.testing.assert_allclose(widget.project(z[None]), [[x, y]], atol=1e-9)
+        np.testing.assert_allclose(widget.decode_at(x, y), digits_pca.inverse_transform(z[None])[0])
+
+
+def test_off_plane_components_equal_the_anchor(widget):
+    anchor = widget.latents[42]
+    widget.anchor = anchor
+    np.testing.assert_allclose(
+        widget.project(widget.anchor), widget.project(anchor[None]), atol=1e-5
+    )
+    z = widget.lift(3.0, 4.0)
+    basis = widget._space.projection.basis
+    q, _ = np.linalg.qr(basis.T)
+    np.testing.assert_allclose(z - q @ (q.T @ z), anchor - q @ (q.T @ anchor), atol=1e-5)
+    assert widget._anchor_xy == pytest.approx(widget.project(anchor[None])[0].tolist(), abs=1e-5)
+
+
+def test_a_lasso_from_the_browser_reaches_python_with_vectors(widget, frontend):
+    seen = []
+    widget.on_select(seen.append)
+    chosen = np.array([3, 10, 500, 1796], dtype="<u4")
+    frontend.update(widget, _selection=chosen.tobytes())
+    assert widget.selected_indices.tolist() == [3, 10, 500, 1796]
+    np.testing.assert_array_equal(widget.selected_vectors, widget.latents[chosen])
+    assert [s.tolist() for s in seen] == [[3, 10, 500, 1796]]
+
+
+def test_setting_the_selection_from_python_updates_the_map(widget, frontend):
+    widget.selected_indices = [7, 2, 2]
+    assert np.frombuffer(widget._selection, "<u4").tolist() == [2, 7]
+    sent_updates = [d for d, _ in frontend.sent if d.get("method") == "update"]
+    # Binary state travels as a buffer, not inside the JSON state.
+    assert any(["_selection"] in d["buffer_paths"] for d in sent_updates)
+    widget.selected_indices = []
+    assert widget.selected_indices.size == 0
+
+
+def test_a_bad_selection_is_refused_and_the_old_one_kept(widget):
+    widget.selected_indices = [1, 2]
+    with pytest.raises(ValueError, match=r"rows \[5000\] are not on the map \(valid: 0..1796"):
+        widget.selected_indices = [1, 5000]
+    with pytest.raises(ValueError, match="1-D array of integer row numbers"):
+        widget.selected_indices = [0.5]
+    assert widget.selected_indices.tolist() == [1, 2]
+
+
+def test_a_failing_callback_is_shown_in_the_widget(widget, frontend):
+    def broken(indices):
+        raise RuntimeError("boom")
+
+    widget.on_select(broken)
+    frontend.update(widget, _selection=np.array([1], "<u4").tobytes())
+    assert "on_select callback failed: RuntimeError: boom" in widget._status
+    assert widget.selected_indices.tolist() == [1]
+
+
+def test_pins_keep_the_vector_they_were_lifted_to(widget, frontend):
+    first = np.array([[1.5, -2.0]], "<f8")
+    frontend.update(widget, _pins=first.tobytes())
+    np.testing.assert_array_equal(widget.pinned_vectors, widget.lift(1.5, -2.0)[None])
+    lifted_before = widget.pinned_vectors[0].copy()
+    widget.anchor = widget.latents[0]
+    both = np.array([[1.5, -2.0], [3.0, 4.0]], "<f8")
+    frontend.update(widget, _pins=both.tobytes())
+    np.testing.assert_array_equal(widget.pinned_vectors[0], lifted_before)
+    np.testing.assert_array_equal(widget.pinned_vectors[1], widget.lift(3.0, 4.0))
+    np.testing.assert_array_equal(widget.pins, both)
+    frontend.update(widget, _pins=b"")
+    assert widget.pinned_vectors.shape == (0, 16)
+
+
+def test_hovering_empty_space_replies_with_the_decoded_image(widget, frontend, digits_pca):
+    frontend.send(widget, {"type": "decode", "id": 7, "x": 5.0, "y": -3.0, "index": None})
+    content, buffers = last_preview(frontend)
+    assert content["id"] == 7
+    assert (content["kind"], content["title"], content["exact"]) == ("image", "empty space", True)
+    pixels = np.asarray(Image.open(io.BytesIO(bytes(buffers[0]))))
+    assert pixels.shape == (8, 8)
+    expected = digits_pca.inverse_transform(widget.lift(5.0, -3.0)[None])[0].reshape(8, 8)
+    scaled = np.clip(expected / 16.0, 0, 1) * 255
+    np.testing.assert_allclose(pixels, scaled, atol=1)
+
+
+def test_hovering_a_point_previews_its_own_latent_with_its_label(widget, frontend, digits):
+    frontend.send(widget, {"type": "decode", "id": 8, "x": 0.0, "y": 0.0, "index": 12})
+    content, _ = last_preview(frontend)
+    assert content["title"] == f"{digits[1][12]} · row 12"
+    assert content["index"] == 12
+
+
+def test_a_bad_point_index_gets_a_message(widget, frontend):
+    frontend.send(widget, {"type": "decode", "id": 9, "x": 0.0, "y": 0.0, "index": 10**6})
+    content, _ = last_preview(frontend)
+    assert content["kind"] == "message"
+    assert "no point 1000000" in content["text"]
+
+
+def test_set_anchor_from_the_map(widget, frontend):
+    frontend.send(widget, {"type": "set_anchor", "index": 5, "x": 0, "y": 0})
+    np.testing.assert_allclose(widget.anchor, widget.latents[5])
+    frontend.send(widget, {"type": "set_anchor", "index": None, "x": 2.0, "y": 1.0})
+    np.testing.assert_allclose(widget.project(widget.anchor), [[2.0, 1.0]], atol=1e-9)
+
+
+def test_a_bad_anchor_is_refused_and_the_old_one_kept(widget):
+    before = widget.anchor
+    with pytest.raises(ValueError, match=r"shape \(16,\); got shape \(3,\)"):
+        widget.anchor = [1, 2, 3]
+    np.testing.assert_array_equal(widget.anchor, before)
+
+
+def test_nan_rows_are_left_out_but_indices_stay_the_users(frontend, digits, digits_pca):
+    X, y = digits
+    X = X.copy()
+    X[[4, 9]] = np.nan
+    with pytest.warns(UserWarning, match="2 of 1797 rows"):
+        w = explore(digits_pca, data=X, labels=y)
+    assert w.latents.shape == (1795, 16)
+    assert "2 rows left out (NaN or inf)" in w._status
+    w.selected_indices = [3, 10]
+    assert w.selected_indices.tolist() == [3, 10]
+    np.testing.assert_allclose(w.selected_vectors, digits_pca.transform(X[[3, 10]]), atol=1e-4)
+    with pytest.raises(ValueError, match=r"rows \[4\] are not on the map"):
+        w.selected_indices = [4]
+
+
+def test_records_preview_without_an_image_shape(frontend):
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(rng.normal(size=(50, 3)) * [10, 5, 1] + [170, 70, 0], columns=["h", "w", "z"])
+    w = explore(PCA(2).fit(df), data=df)
+    frontend.send(w, {"type": "decode", "id": 1, "x": 1.0, "y": 0.0, "index": None})
+    content, _ = last_preview(frontend)
+    assert content["kind"] == "record"
+    assert [f["name"] for f in content["features"]] == ["h", "w", "z"]
+
+
+def test_a_model_that_cannot_decode_still_maps_and_says_why(frontend, digits):
+    X = digits[0][:300]
+    w = explore(KernelPCA(n_components=4).fit(X), data=X)
+    assert w.points.shape == (300, 2)
+    assert w._decoder["can_decode"] is False
+    assert "fit_inverse_transform=True" in w._decoder["reason"]
+    frontend.send(w, {"type": "decode", "id": 1, "x": 0.0, "y": 0.0, "index": 3})
+    content, _ = last_preview(frontend)
+    assert content["kind"] == "message"
+    assert "fit_inverse_transform=True" in content["text"]
+
+
+def test_errors_in_a_preview_function_are_shown_not_swallowed(frontend, digits, digits_pca):
+    def broken(output):
+        raise ZeroDivisionError("bad figure")
+
+    w = explore(digits_pca, data=digits[0], preview=broken)
+    frontend.send(w, {"type": "decode", "id": 3, "x": 0.0, "y": 0.0, "index": None})
+    content, _ = last_preview(frontend)
+    assert content["text"] == "preview failed: ZeroDivisionError: bad figure"
+
+
+def test_unknown_keyword_arguments_raise_type_error(digits, digits_pca):
+    with pytest.raises(TypeError):
+        explore(digits_pca, data=digits[0], colour="red")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"data": None}, ValueError, r"needs data= to place on the map"),
+        ({"data": np.zeros((3, 5))}, ValueError, "fitted on 64 features, but data has 5"),
+        ({"labels": [1, 2]}, ValueError, r"one value per row of data \(1797 rows\); got 2"),
+        ({"image_shape": (8,)}, ValueError, r"image_shape must be \(H, W\)"),
+        ({"preview": "nope"}, TypeError, "preview must be a function"),
+    ],
+)
+def test_bad_arguments_are_explained(digits, digits_pca, kwargs, error, message):
+    args = {"data": digits[0], **kwargs}
+    with pytest.raises(error, match=message):
+        explore(digits_pca, **args)
+
+
+def test_the_widget_embeds_like_any_ipywidget(widget):
+    box = ipywidgets.VBox([ipywidgets.HTML("<b>digits</b>"), widget])
+    assert box.children[1] is widget
+    data, _metadata = widget._repr_mimebundle_()
+    assert data["application/vnd.jupyter.widget-view+json"]["model_id"] == widget.model_id
+
+
+def test_the_public_api_is_small():
+    assert set(latent_magic.__all__) == {
+        "CannotDecodeError",
+        "LatentExplorer",
+        "LatentModel",
+        "adapt",
+        "explore",
+        "load_ipython_extension",
+        "register_adapter",
+    }
