@@ -1,0 +1,346 @@
+// WebGL2 scatter drawn straight from the positions' Float32Array.
+//
+// Positions, colour codes and selection flags live in GPU buffers uploaded only when their
+// trait changes; pan and zoom change two uniforms. Codes index a 256 × N RGBA palette texture
+// read in the vertex shader. With a selection, pass 1 draws the unselected points faded and
+// pass 2 draws the selected ones on top, larger and outlined (each pass moves the other
+// group's points out of clip space). Points of 5 px and more get a soft rim; smaller ones
+// stay solid squares.
+
+const VERTEX = `#version 300 es
+precision highp float;
+in vec2 a_pos;
+in float a_code;
+in float a_sel;
+uniform vec2 u_center;
+uniform vec2 u_scale;
+uniform float u_size;
+uniform float u_sel_size;
+uniform float u_outline_px;
+uniform int u_pass;
+uniform sampler2D u_palette;
+out vec4 v_color;
+out float v_outline;
+out float v_aa;
+void main() {
+bool sel = a_sel > 0.5;
+if ((u_pass == 1 && sel) || (u_pass == 2 && !sel)) {
+gl_Position = vec4(2.0, 2.0, 2.0, 1.0);
+gl_PointSize = 1.0;
+return;
+}
+gl_Position = vec4((a_pos - u_center) * u_scale, 0.0, 1.0);
+int c = int(a_code + 0.5);
+vec4 color = texelFetch(u_palette, ivec2(c & 255, c >> 8), 0);
+float size = u_size;
+v_outline = 2.0;
+if (u_pass == 1) {
+color = vec4(mix(color.rgb, vec3(0.62), 0.55), 0.35);
+} else if (u_pass == 2) {
+size = u_sel_size;
+v_outline = 1.0 - 2.0 * u_outline_px / size;
+}
+gl_PointSize = size;
+v_aa = size >= 5.0 ? 1.5 / size : 0.0001;
+v_color = color;
+}`;
+
+const FRAGMENT = `#version 300 es
+precision mediump float;
+in vec4 v_color;
+in float v_outline;
+in float v_aa;
+uniform vec4 u_outline_color;
+out vec4 o_color;
+void main() {
+vec2 p = gl_PointCoord * 2.0 - 1.0;
+float r = length(p);
+if (r > 1.0) discard;
+vec4 c = r > v_outline ? u_outline_color : v_color;
+float a = c.a * clamp((1.0 - r) / v_aa, 0.0, 1.0);
+o_color = vec4(c.rgb * a, a);
+}`;
+
+/**
+ * Point diameter in CSS pixels: larger for few points, a little larger when zoomed in.
+ * @param {number} n number of points
+ * @param {number} zoom how many times the view is magnified against the fitted view
+ */
+export function pointSize(n, zoom = 1) {
+  const base = Math.min(10, Math.max(2, 26 * Math.pow(Math.max(n, 1), -0.22)));
+  const grow = Math.min(2.5, Math.max(1, Math.pow(Math.max(zoom, 1), 0.3)));
+  return base * grow;
+}
+
+/** "#rrggbb" or "#rgb" → [r, g, b] bytes; anything else → a neutral blue. */
+export function parseColor(text) {
+  const s = String(text ?? "").trim();
+  let m = /^#?([0-9a-f]{6})$/i.exec(s);
+  if (m) {
+    const v = parseInt(m[1], 16);
+    return [(v >> 16) & 255, (v >> 8) & 255, v & 255];
+  }
+  m = /^#?([0-9a-f]{3})$/i.exec(s);
+  if (m) return [...m[1]].map((h) => parseInt(h + h, 16));
+  return [59, 110, 168];
+}
+
+export class MapRenderer {
+  /**
+   * @param {HTMLCanvasElement} canvas
+   * @param {{onContextLost?: () => void, onContextRestored?: () => void}} [hooks]
+   */
+  constructor(canvas, hooks = {}) {
+    this.canvas = canvas;
+    this.hooks = hooks;
+    this.positions = new Float32Array(0);
+    this.codes = null;
+    this.palette = ["#3b6ea8"];
+    this.flags = null;
+    this.selectedCount = 0;
+    this.lost = false;
+    this.onLost = (event) => {
+      event.preventDefault(); // allows the browser to restore the context later
+      this.lost = true;
+      this.gl = null;
+      this.hooks.onContextLost?.();
+    };
+    this.onRestored = () => {
+      this.lost = false;
+      this.init();
+      this.hooks.onContextRestored?.();
+    };
+    canvas.addEventListener("webglcontextlost", this.onLost);
+    canvas.addEventListener("webglcontextrestored", this.onRestored);
+    this.init();
+  }
+
+  /** Whether the map can draw (WebGL2 present and the context not lost). */
+  get ok() {
+    return this.gl != null && !this.lost;
+  }
+
+  init() {
+    const gl = this.canvas.getContext("webgl2", {
+      antialias: false,
+      alpha: true,
+      premultipliedAlpha: true,
+      preserveDrawingBuffer: false, // a copy per frame costs ~20% on software GL; read pixels via screenshots
+    });
+    this.gl = gl;
+    if (!gl) return;
+    const program = link(gl, VERTEX, FRAGMENT);
+    this.program = program;
+    this.loc = {
+      pos: gl.getAttribLocation(program, "a_pos"),
+      code: gl.getAttribLocation(program, "a_code"),
+      sel: gl.getAttribLocation(program, "a_sel"),
+    };
+    this.u = {};
+    for (const name of ["u_center", "u_scale", "u_size", "u_sel_size", "u_outline_px", "u_pass", "u_palette", "u_outline_color"]) {
+      this.u[name] = gl.getUniformLocation(program, name);
+    }
+    this.vao = gl.createVertexArray();
+    this.posBuffer = gl.createBuffer();
+    this.codeBuffer = gl.createBuffer();
+    this.selBuffer = gl.createBuffer();
+    this.paletteTexture = gl.createTexture();
+    this.uploadPositions();
+    this.uploadCodes();
+    this.uploadPalette();
+    this.uploadFlags();
+  }
+
+  /** @param {Float32Array} xy interleaved positions */
+  setPoints(xy) {
+    this.positions = xy;
+    this.uploadPositions();
+  }
+
+  /** @param {Uint8Array|Uint16Array|null} codes one per point, or null for code 0 everywhere */
+  setCodes(codes) {
+    this.codes = codes && codes.length > 0 ? codes : null;
+    this.uploadCodes();
+  }
+
+  /** @param {string[]} colors "#rrggbb" per code */
+  setPalette(colors) {
+    this.palette = colors && colors.length > 0 ? colors : ["#3b6ea8"];
+    this.uploadPalette();
+  }
+
+  /**
+   * @param {Uint8Array|null} flags 1 for a selected point, one per point
+   * @param {number} count number of selected points (0: draw in one plain pass)
+   */
+  setSelection(flags, count) {
+    this.flags = flags;
+    this.selectedCount = count;
+    this.uploadFlags();
+  }
+
+  uploadPositions() {
+    const gl = this.gl;
+    if (!gl) return;
+    gl.bindVertexArray(this.vao);
+    gl.bindBuffer(gl.ARRAY_BUFFER, this.posBuffer);
+    gl.bufferData(gl.ARRAY_BUFFER, this.positions, gl.STATIC_DRAW);
+    gl.enableVertexAttribArray(this.loc.pos);
+    gl.vertexAttribPointer(this.loc.pos, 2, gl.FLOAT, false, 0, 0);
+    gl.bindVertexArray(null);
+  }
+
+  uploadCodes() {
+    const gl = this.gl;
+    if (!gl || this.loc.code < 0) return;
+    gl.bindVertexArray(this.vao);
+    if (this.codes) {
+      gl.bindBuffer(gl.ARRAY_BUFFER, this.codeBuffer);
+      gl.bufferData(gl.ARRAY_BUFFER, this.codes, gl.STATIC_DRAW);
+      const type = this.codes instanceof Uint16Array ? gl.UNSIGNED_SHORT : gl.UNSIGNED_BYTE;
+      gl.vertexAttribPointer(this.loc.code, 1, type, false, 0, 0);
+    }
+    gl.bindVertexArray(null);
+  }
+
+  uploadFlags() {
+    const gl = this.gl;
+    if (!gl || this.loc.sel < 0) return;
+    if (this.flags) {
+      gl.bindBuffer(gl.ARRAY_BUFFER, this.selBuffer);
+      gl.bufferData(gl.ARRAY_BUFFER, this.flags, gl.DYNAMIC_DRAW);
+    }
+  }
+
+  uploadPalette() {
+    const gl = this.gl;
+    if (!gl) return;
+    const rows = Math.max(1, Math.ceil(this.palette.length / 256));
+    const data = new Uint8Array(256 * rows * 4);
+    this.palette.forEach((color, i) => {
+      const [r, g, b] = parseColor(color);
+      data.set([r, g, b, 255], i * 4);
+    });
+    gl.bindTexture(gl.TEXTURE_2D, this.paletteTexture);
+    gl.pixelStorei(gl.UNPACK_ALIGNMENT, 1);
+    gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA8, 256, rows, 0, gl.RGBA, gl.UNSIGNED_BYTE, data);
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, gl.NEAREST);
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MAG_FILTER, gl.NEAREST);
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_S, gl.CLAMP_TO_EDGE);
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_T, gl.CLAMP_TO_EDGE);
+  }
+
+  /** Sets the drawing-buffer size (device pixels) for a CSS size. */
+  resize(cssWidth, cssHeight, dpr) {
+    const w = Math.max(1, Math.round(cssWidth * dpr));
+    const h = Math.max(1, Math.round(cssHeight * dpr));
+    if (this.canvas.width !== w) this.canvas.width = w;
+    if (this.canvas.height !== h) this.canvas.height = h;
+    this.dpr = dpr;
+  }
+
+  /**
+   * Draws one frame.
+   * @param {{x0: number, x1: number, y0: number, y1: number}} view data range shown
+   * @param {number} sizeCss point diameter in CSS pixels
+   * @returns {number} number of points drawn, or -1 when nothing could be drawn
+   */
+  draw(view, sizeCss) {
+    const gl = this.gl;
+    if (!gl || this.lost) return -1;
+    const dpr = this.dpr || 1;
+    const n = this.positions.length >> 1;
+    gl.viewport(0, 0, this.canvas.width, this.canvas.height);
+    gl.clearColor(0, 0, 0, 0);
+    gl.clear(gl.COLOR_BUFFER_BIT);
+    if (n === 0) return 0;
+
+    gl.useProgram(this.program);
+    gl.bindVertexArray(this.vao);
+    if (!this.codes || this.codes.length < n) {
+      gl.disableVertexAttribArray(this.loc.code);
+      gl.vertexAttrib1f(this.loc.code, 0);
+    } else {
+      gl.enableVertexAttribArray(this.loc.code);
+    }
+    const selecting = this.selectedCount > 0 && this.flags !== null && this.flags.length >= n;
+    if (selecting) {
+      gl.bindBuffer(gl.ARRAY_BUFFER, this.selBuffer);
+      gl.enableVertexAttribArray(this.loc.sel);
+      gl.vertexAttribPointer(this.loc.sel, 1, gl.UNSIGNED_BYTE, false, 0, 0);
+    } else {
+      gl.disableVertexAttribArray(this.loc.sel);
+      gl.vertexAttrib1f(this.loc.sel, 0);
+    }
+
+    gl.activeTexture(gl.TEXTURE0);
+    gl.bindTexture(gl.TEXTURE_2D, this.paletteTexture);
+    gl.uniform1i(this.u.u_palette, 0);
+    gl.uniform2f(this.u.u_center, (view.x0 + view.x1) / 2, (view.y0 + view.y1) / 2);
+    gl.uniform2f(this.u.u_scale, 2 / (view.x1 - view.x0), 2 / (view.y1 - view.y0));
+    const size = sizeCss * dpr;
+    gl.uniform1f(this.u.u_size, size);
+    gl.uniform1f(this.u.u_sel_size, size * 1.35 + 2.5 * dpr);
+    gl.uniform1f(this.u.u_outline_px, 1.25 * dpr);
+    gl.uniform4f(this.u.u_outline_color, 0.08, 0.08, 0.1, 1);
+
+    // Small opaque points need no blending (a measurable saving on software GL).
+    if (selecting || size >= 5) gl.enable(gl.BLEND);
+    else gl.disable(gl.BLEND);
+    gl.blendFunc(gl.ONE, gl.ONE_MINUS_SRC_ALPHA);
+    if (selecting) {
+      gl.uniform1i(this.u.u_pass, 1);
+      gl.drawArrays(gl.POINTS, 0, n);
+      gl.uniform1i(this.u.u_pass, 2);
+      gl.drawArrays(gl.POINTS, 0, n);
+    } else {
+      gl.uniform1i(this.u.u_pass, 0);
+      gl.drawArrays(gl.POINTS, 0, n);
+    }
+    gl.bindVertexArray(null);
+    return n;
+  }
+
+  dispose() {
+    this.canvas.removeEventListener("webglcontextlost", this.onLost);
+    this.canvas.removeEventListener("webglcontextrestored", this.onRestored);
+    const gl = this.gl;
+    if (!gl) return;
+    gl.deleteBuffer(this.posBuffer);
+    gl.deleteBuffer(this.codeBuffer);
+    gl.deleteBuffer(this.selBuffer);
+    gl.deleteTexture(this.paletteTexture);
+    gl.deleteVertexArray(this.vao);
+    gl.deleteProgram(this.program);
+    // Browsers cap live contexts per page; give this one back now rather than at GC.
+    gl.getExtension("WEBGL_lose_context")?.loseContext();
+    this.gl = null;
+  }
+}
+
+function compile(gl, type, source) {
+  const shader = gl.createShader(type);
+  gl.shaderSource(shader, source);
+  gl.compileShader(shader);
+  if (!gl.getShaderParameter(shader, gl.COMPILE_STATUS) && !gl.isContextLost()) {
+    const log = gl.getShaderInfoLog(shader);
+    gl.deleteShader(shader);
+    throw new Error(`latent_magic: shader failed to compile: ${log}`);
+  }
+  return shader;
+}
+
+function link(gl, vertexSource, fragmentSource) {
+  const program = gl.createProgram();
+  const vs = compile(gl, gl.VERTEX_SHADER, vertexSource);
+  const fs = compile(gl, gl.FRAGMENT_SHADER, fragmentSource);
+  gl.attachShader(program, vs);
+  gl.attachShader(program, fs);
+  gl.linkProgram(program);
+  if (!gl.getProgramParameter(program, gl.LINK_STATUS) && !gl.isContextLost()) {
+    throw new Error(`latent_magic: shader failed to link: ${gl.getProgramInfoLog(program)}`);
+  }
+  gl.deleteShader(vs);
+  gl.deleteShader(fs);
+  return program;
+}

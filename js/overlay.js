@@ -1,0 +1,223 @@
+// The 2-D canvas over the map: axes ticks and titles, the lasso being drawn, pins, the
+// anchor, the hovered point's ring and the cursor crosshair. Redrawn with every map frame.
+
+/**
+ * Round tick values covering [a, b]: steps of 1, 2 or 5 × 10^k, about `count` of them.
+ * @returns {{values: number[], step: number}}
+ */
+export function niceTicks(a, b, count = 5) {
+  const lo = Math.min(a, b), hi = Math.max(a, b);
+  const span = hi - lo;
+  if (!(span > 0) || !Number.isFinite(span)) return { values: [], step: 0 };
+  const raw = span / Math.max(1, count);
+  const mag = Math.pow(10, Math.floor(Math.log10(raw)));
+  const f = raw / mag;
+  const step = (f < 1.5 ? 1 : f < 3 ? 2 : f < 7 ? 5 : 10) * mag;
+  const values = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) {
+    values.push(Math.abs(v) < step * 1e-9 ? 0 : v);
+  }
+  return { values, step };
+}
+
+/** A tick label with as many decimals as the step needs. */
+export function formatTick(v, step) {
+  if (Math.abs(v) >= 1e5 || (Math.abs(v) > 0 && Math.abs(v) < 1e-4)) return v.toExponential(1);
+  const decimals = Math.max(0, Math.min(8, -Math.floor(Math.log10(step) + 1e-9)));
+  return v.toFixed(decimals);
+}
+
+export class Overlay {
+  /** @param {HTMLCanvasElement} canvas */
+  constructor(canvas) {
+    this.canvas = canvas;
+    this.ctx = canvas.getContext("2d");
+    this.width = 1;
+    this.height = 1;
+    this.dpr = 1;
+  }
+
+  resize(cssWidth, cssHeight, dpr) {
+    this.width = cssWidth;
+    this.height = cssHeight;
+    this.dpr = dpr;
+    const w = Math.max(1, Math.round(cssWidth * dpr));
+    const h = Math.max(1, Math.round(cssHeight * dpr));
+    if (this.canvas.width !== w) this.canvas.width = w;
+    if (this.canvas.height !== h) this.canvas.height = h;
+  }
+
+  /**
+   * @param {object} s
+   * @param {{x0: number, x1: number, y0: number, y1: number}} s.view
+   * @param {{fg: string, muted: string, bg: string, font: string}} s.theme
+   * @param {string[]} s.axisTitles
+   * @param {number[]|null} s.lasso interleaved data coordinates of the lasso being drawn
+   * @param {Float64Array} s.pins interleaved pin positions
+   * @param {number[]|null} s.anchor [x, y]
+   * @param {{x: number, y: number, radius: number}|null} s.hover hovered point, radius in px
+   * @param {{x: number, y: number}|null} s.cursor cursor position in data coordinates
+   */
+  draw(s) {
+    const ctx = this.ctx;
+    if (!ctx) return;
+    const { width: w, height: h } = this;
+    const v = s.view;
+    const px = (x) => ((x - v.x0) / (v.x1 - v.x0)) * w;
+    const py = (y) => ((v.y1 - y) / (v.y1 - v.y0)) * h;
+    ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
+    ctx.clearRect(0, 0, w, h);
+
+    this.drawAxes(s, px, py);
+
+    if (s.lasso && s.lasso.length >= 4) {
+      ctx.beginPath();
+      ctx.moveTo(px(s.lasso[0]), py(s.lasso[1]));
+      for (let k = 2; k < s.lasso.length; k += 2) ctx.lineTo(px(s.lasso[k]), py(s.lasso[k + 1]));
+      ctx.closePath();
+      ctx.fillStyle = "rgba(80, 140, 230, 0.12)";
+      ctx.fill();
+      ctx.setLineDash([5, 4]);
+      ctx.lineWidth = 1.5;
+      ctx.strokeStyle = s.theme.fg;
+      ctx.stroke();
+      ctx.setLineDash([]);
+    }
+
+    if (s.hover) {
+      ctx.beginPath();
+      ctx.arc(px(s.hover.x), py(s.hover.y), s.hover.radius + 3, 0, 2 * Math.PI);
+      ctx.lineWidth = 3.5;
+      ctx.strokeStyle = s.theme.bg;
+      ctx.stroke();
+      ctx.lineWidth = 1.75;
+      ctx.strokeStyle = s.theme.fg;
+      ctx.stroke();
+    }
+
+    if (s.anchor && s.anchor.length >= 2 && Number.isFinite(s.anchor[0]) && Number.isFinite(s.anchor[1])) {
+      drawAnchor(ctx, px(s.anchor[0]), py(s.anchor[1]));
+    }
+
+    const pins = s.pins;
+    for (let k = 0; k + 1 < pins.length; k += 2) drawStar(ctx, px(pins[k]), py(pins[k + 1]), 8);
+
+    if (s.cursor && !s.hover) {
+      const cx = px(s.cursor.x), cy = py(s.cursor.y);
+      ctx.beginPath();
+      ctx.moveTo(cx - 7, cy);
+      ctx.lineTo(cx - 2, cy);
+      ctx.moveTo(cx + 2, cy);
+      ctx.lineTo(cx + 7, cy);
+      ctx.moveTo(cx, cy - 7);
+      ctx.lineTo(cx, cy - 2);
+      ctx.moveTo(cx, cy + 2);
+      ctx.lineTo(cx, cy + 7);
+      ctx.lineWidth = 1.25;
+      ctx.strokeStyle = s.theme.fg;
+      ctx.stroke();
+    }
+  }
+
+  drawAxes(s, px, py) {
+    const ctx = this.ctx;
+    const { width: w, height: h } = this;
+    const v = s.view;
+    const { fg, muted, bg, font } = s.theme;
+    ctx.lineJoin = "round";
+    const label = (text, x, y) => {
+      ctx.lineWidth = 3;
+      ctx.strokeStyle = bg;
+      ctx.strokeText(text, x, y);
+      ctx.fillText(text, x, y);
+    };
+
+    // Faint grid lines at round values; labels sit inside the map along its left and bottom.
+    const xt = niceTicks(v.x0, v.x1, Math.max(2, Math.round(w / 100)));
+    const yt = niceTicks(v.y0, v.y1, Math.max(2, Math.round(h / 70)));
+    ctx.beginPath();
+    for (const t of xt.values) {
+      const x = Math.round(px(t)) + 0.5;
+      ctx.moveTo(x, 0);
+      ctx.lineTo(x, h);
+    }
+    for (const t of yt.values) {
+      const y = Math.round(py(t)) + 0.5;
+      ctx.moveTo(0, y);
+      ctx.lineTo(w, y);
+    }
+    ctx.globalAlpha = 0.16;
+    ctx.lineWidth = 1;
+    ctx.strokeStyle = muted;
+    ctx.stroke();
+    ctx.globalAlpha = 1;
+
+    const [xTitle, yTitle] = s.axisTitles;
+    ctx.font = `600 11px ${font}`;
+    const xTitleText = xTitle ? `${xTitle} →` : "";
+    const xRoom = w - 36 - (xTitleText ? ctx.measureText(xTitleText).width : 0);
+    ctx.font = `10px ${font}`;
+    ctx.fillStyle = muted;
+    ctx.textAlign = "left";
+    ctx.textBaseline = "bottom";
+    for (const t of xt.values) {
+      const x = px(t);
+      if (x < 30 || x > xRoom) continue;
+      label(formatTick(t, xt.step), x + 3, h - 3);
+    }
+    for (const t of yt.values) {
+      const y = py(t);
+      if (y < 30 || y > h - 16) continue;
+      label(formatTick(t, yt.step), 4, y - 2);
+    }
+
+    ctx.font = `600 11px ${font}`;
+    ctx.fillStyle = fg;
+    if (xTitleText) {
+      ctx.textAlign = "right";
+      ctx.textBaseline = "bottom";
+      label(xTitleText, w - 6, h - 4);
+    }
+    if (yTitle) {
+      ctx.textAlign = "left";
+      ctx.textBaseline = "top";
+      label(`↑ ${yTitle}`, 6, 6);
+    }
+  }
+}
+
+function drawStar(ctx, x, y, r) {
+  ctx.beginPath();
+  for (let k = 0; k < 10; k++) {
+    const a = -Math.PI / 2 + (k * Math.PI) / 5;
+    const rr = k % 2 === 0 ? r : r * 0.45;
+    const sx = x + rr * Math.cos(a), sy = y + rr * Math.sin(a);
+    if (k === 0) ctx.moveTo(sx, sy);
+    else ctx.lineTo(sx, sy);
+  }
+  ctx.closePath();
+  ctx.fillStyle = "#ffcc33";
+  ctx.fill();
+  ctx.lineWidth = 1.5;
+  ctx.strokeStyle = "#111";
+  ctx.stroke();
+}
+
+function drawAnchor(ctx, x, y) {
+  const ring = () => {
+    ctx.beginPath();
+    ctx.arc(x, y, 7, 0, 2 * Math.PI);
+    ctx.moveTo(x - 11, y);
+    ctx.lineTo(x + 11, y);
+    ctx.moveTo(x, y - 11);
+    ctx.lineTo(x, y + 11);
+  };
+  ring();
+  ctx.lineWidth = 4;
+  ctx.strokeStyle = "rgba(255, 255, 255, 0.9)";
+  ctx.stroke();
+  ring();
+  ctx.lineWidth = 2;
+  ctx.strokeStyle = "#d62728";
+  ctx.stroke();
+}

@@ -1,0 +1,169 @@
+// The right-hand preview panel: title, decoder badge, the decoded preview (image, record
+// bars, the user's HTML or a message) and the coordinates of the previewed spot.
+// Labels always go in as text; only `kind: "html"` (the user's own preview function) is HTML.
+
+import { el } from "./dom.js";
+
+const MAX_FEATURES = 64;
+
+function fmt(v) {
+  if (typeof v !== "number" || !Number.isFinite(v)) return String(v);
+  const a = Math.abs(v);
+  if (a !== 0 && (a >= 1e5 || a < 1e-3)) return v.toExponential(2);
+  return v.toFixed(a >= 100 ? 1 : 3);
+}
+
+export class PreviewPanel {
+  constructor() {
+    this.root = el("div", "lm-preview");
+    const head = el("div", "lm-preview-head");
+    this.title = el("div", "lm-preview-title", "Preview");
+    this.badge = el("span", "lm-badge");
+    head.append(this.title, this.badge);
+    this.body = el("div", "lm-preview-body");
+    this.coords = el("div", "lm-preview-coords");
+    this.root.append(head, this.body, this.coords);
+    this.url = null;
+    this.decoder = { can_decode: true, exact: false, reason: "" };
+    this.shown = false;
+    this.note = null;
+    this.showMessage("Hover over the map to preview.");
+  }
+
+  /** @param {{can_decode?: boolean, exact?: boolean, reason?: string}} decoder */
+  setDecoder(decoder) {
+    this.decoder = { can_decode: true, exact: false, reason: "", ...(decoder || {}) };
+    const d = this.decoder;
+    this.badge.classList.remove("lm-badge-exact", "lm-badge-approx", "lm-badge-none");
+    if (!d.can_decode) {
+      this.badge.textContent = "cannot decode";
+      this.badge.classList.add("lm-badge-none");
+      this.badge.title = d.reason || "";
+      if (!this.shown) this.showMessage(d.reason || "This model cannot decode.");
+    } else if (d.exact) {
+      this.badge.textContent = "exact decode";
+      this.badge.classList.add("lm-badge-exact");
+      this.badge.title = "The map position is lifted back to the latent space exactly.";
+    } else {
+      this.badge.textContent = "approximate";
+      this.badge.classList.add("lm-badge-approx");
+      this.badge.title = "The map position is lifted back to the latent space approximately.";
+    }
+  }
+
+  /** Shows a message in place of a preview (e.g. why empty space cannot be decoded). */
+  showMessage(text) {
+    this.clearBody();
+    this.body.append(el("div", "lm-preview-message", text));
+  }
+
+  /** Shows a note that needs no kernel reply, e.g. empty space for a model that cannot decode. */
+  showNote(title, text, coords = "") {
+    this.coords.textContent = coords;
+    if (this.note === text && this.title.textContent === title) return;
+    this.note = text;
+    this.title.textContent = title;
+    this.title.title = title;
+    this.coords.textContent = coords;
+    this.showMessage(text);
+  }
+
+  clearBody() {
+    this.revoke();
+    this.body.replaceChildren();
+  }
+
+  revoke() {
+    if (this.url !== null) URL.revokeObjectURL(this.url);
+    this.url = null;
+  }
+
+  /**
+   * Displays one preview reply.
+   * @param {object} msg the kernel's `{"type": "preview", …}` content
+   * @param {Array<DataView|ArrayBuffer>} buffers
+   * @returns {Promise<void>} settles when the preview is on screen (an image decoded); rejects
+   *   when a newer image replaced it first
+   */
+  show(msg, buffers) {
+    this.shown = true;
+    this.note = null;
+    this.title.textContent = msg.title ?? "";
+    this.title.title = msg.title ?? "";
+    const where = Number.isFinite(msg.x) && Number.isFinite(msg.y) ? `x ${fmt(msg.x)}, y ${fmt(msg.y)}` : "";
+    this.coords.textContent = msg.index != null ? `point ${msg.index} · ${where}` : where;
+
+    if (msg.kind === "image" && buffers && buffers.length > 0) {
+      return this.showImage(msg, buffers[0]);
+    } else if (msg.kind === "record" && Array.isArray(msg.features)) {
+      this.clearBody();
+      this.body.append(recordView(msg.features));
+    } else if (msg.kind === "html") {
+      this.clearBody();
+      const html = el("div", "lm-preview-html");
+      html.innerHTML = String(msg.html ?? ""); // the user's own preview function's output
+      this.body.append(html);
+    } else {
+      this.showMessage(msg.text ?? (msg.kind === "image" ? "The preview image is missing." : ""));
+    }
+    return Promise.resolve();
+  }
+
+  /**
+   * Shows image bytes. The <img> is reused so the previous preview stays up until the next
+   * one has loaded (no flicker while hovering); its object URL is revoked then.
+   */
+  showImage(msg, bytes) {
+    let img = this.body.querySelector("img.lm-preview-image");
+    if (!img) {
+      this.clearBody();
+      img = el("img", "lm-preview-image");
+      this.body.append(img);
+    }
+    img.alt = msg.title ?? "preview";
+    const aspect = msg.width > 0 && msg.height > 0 ? msg.height / msg.width : 1;
+    const w = aspect > 1 ? Math.round(220 / aspect) : 220;
+    img.style.width = `${w}px`;
+    img.style.height = `${Math.round(w * aspect)}px`;
+    const previous = this.url;
+    this.url = URL.createObjectURL(new Blob([bytes], { type: msg.mime || "image/png" }));
+    img.src = this.url;
+    const shown = img.decode();
+    if (previous !== null) {
+      const done = () => URL.revokeObjectURL(previous);
+      shown.then(done, done);
+    }
+    return shown;
+  }
+
+  dispose() {
+    this.revoke();
+  }
+}
+
+/** Bars of (value - mean) / std, one row per feature, clipped at ±3. */
+function recordView(features) {
+  const list = el("div", "lm-record");
+  for (const f of features.slice(0, MAX_FEATURES)) {
+    const row = el("div", "lm-record-row");
+    const std = Number(f.std);
+    const z = std > 0 ? (Number(f.value) - Number(f.mean)) / std : 0;
+    const zc = Math.max(-3, Math.min(3, Number.isFinite(z) ? z : 0));
+    const name = el("span", "lm-record-name", String(f.name ?? ""));
+    name.title = String(f.name ?? "");
+    const track = el("span", "lm-record-track");
+    const bar = el("span", zc >= 0 ? "lm-record-bar lm-pos" : "lm-record-bar lm-neg");
+    const half = (Math.abs(zc) / 3) * 50;
+    bar.style.left = zc >= 0 ? "50%" : `${50 - half}%`;
+    bar.style.width = `${half}%`;
+    track.append(bar);
+    const value = el("span", "lm-record-value", fmt(Number(f.value)));
+    value.title = `z = ${Number.isFinite(z) ? z.toFixed(2) : "n/a"}`;
+    row.append(name, track, value);
+    list.append(row);
+  }
+  if (features.length > MAX_FEATURES) {
+    list.append(el("div", "lm-record-more", `… ${features.length - MAX_FEATURES} more`));
+  }
+  return list;
+}

@@ -1,0 +1,114 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { DecodeClient } from "../decode_client.js";
+
+/** A client with a fake send and fake timers the test fires by hand. */
+function fake(timeoutMs = 5000) {
+  const sent = [];
+  const timers = new Map();
+  let nextTimer = 1;
+  const client = new DecodeClient((m) => sent.push(m), {
+    timeoutMs,
+    setTimer: (fn, ms) => {
+      const id = nextTimer++;
+      timers.set(id, { fn, ms });
+      return id;
+    },
+    clearTimer: (id) => timers.delete(id),
+  });
+  const fireTimers = () => {
+    const due = [...timers.values()];
+    timers.clear();
+    due.forEach((t) => t.fn());
+  };
+  return { client, sent, timers, fireTimers };
+}
+
+test("the first request goes out at once with the protocol's shape", () => {
+  const { client, sent } = fake();
+  client.request(1.5, -2, null);
+  assert.deepEqual(sent, [{ type: "decode", id: 1, x: 1.5, y: -2, index: null }]);
+  client.request(0, 0, 42);
+  assert.equal(sent.length, 1, "at most one in flight");
+});
+
+test("a burst of 200 positions: only the final one is requested after the reply", () => {
+  const { client, sent } = fake();
+  client.request(0, 0, null);
+  for (let k = 1; k <= 200; k++) client.request(k, k * 2, k % 3 === 0 ? k : null);
+  assert.equal(sent.length, 1);
+  assert.equal(client.receive({ type: "preview", id: 1 }), true);
+  assert.equal(sent.length, 2);
+  assert.deepEqual(sent[1], { type: "decode", id: 2, x: 200, y: 400, index: null });
+  assert.equal(client.receive({ type: "preview", id: 2 }), true);
+  assert.equal(sent.length, 2, "nothing pending, nothing sent");
+});
+
+test("replies with a foreign id do not release the in-flight slot", () => {
+  const { client, sent } = fake();
+  client.request(0, 0, 1);
+  client.request(0, 0, 2);
+  client.receive({ id: 99 });
+  assert.equal(sent.length, 1);
+  client.receive({ id: 1 });
+  assert.equal(sent.length, 2);
+  assert.equal(sent[1].index, 2);
+});
+
+test("hovering the same point again asks nothing new", () => {
+  const { client, sent } = fake();
+  client.request(1, 1, 7);
+  client.request(1, 1, 7);
+  client.receive({ id: 1 });
+  client.request(1, 1, 7);
+  assert.equal(sent.length, 1);
+  // Moving away and back while the first is still in flight: the in-flight reply answers it.
+  client.request(5, 5, 8);
+  client.request(5, 5, 8);
+  client.request(1, 1, 7);
+  assert.equal(sent.length, 2);
+  client.receive({ id: 2 });
+  assert.equal(sent.length, 3);
+  assert.equal(sent[2].index, 7);
+});
+
+test("a reply that never comes times out and lets the pending request go", () => {
+  const { client, sent, timers, fireTimers } = fake(5000);
+  client.request(0, 0, null);
+  client.request(1, 1, null);
+  assert.equal(timers.size, 1);
+  assert.equal([...timers.values()][0].ms, 5000);
+  fireTimers();
+  assert.equal(sent.length, 2);
+  assert.deepEqual(sent[1], { type: "decode", id: 2, x: 1, y: 1, index: null });
+  // The late reply to request 1 is not shown over a newer one already on display.
+  assert.equal(client.receive({ id: 2 }), true);
+  assert.equal(client.receive({ id: 1 }), false);
+});
+
+test("after a timeout with nothing pending the same position can be asked again", () => {
+  const { client, sent, fireTimers } = fake();
+  client.request(3, 3, 5);
+  fireTimers();
+  client.request(3, 3, 5);
+  assert.equal(sent.length, 2);
+});
+
+test("dispose clears the timer", () => {
+  const { client, timers } = fake();
+  client.request(0, 0, null);
+  client.dispose();
+  assert.equal(timers.size, 0);
+});
+
+test("supersede drops replies already on their way", () => {
+  const { client, sent } = fake();
+  client.request(0, 0, null);
+  client.request(1, 1, null);
+  client.supersede();
+  assert.equal(client.receive({ id: 1 }), false, "stale after supersede");
+  assert.equal(sent.length, 1, "the pending request was dropped too");
+  client.request(2, 2, null);
+  assert.equal(sent.length, 2);
+  assert.equal(client.receive({ id: 2 }), true);
+});

@@ -1,0 +1,67 @@
+// The visible data range `{x0, x1, y0, y1}` (x right, y up) and the maths that moves it.
+// x and y scale independently: the view always fills the canvas.
+
+/**
+ * The view that shows all points with a margin on each side.
+ * @param {{minX: number, maxX: number, minY: number, maxY: number, finite: number}} b bounds
+ * @param {number} [margin] fraction of the span added on each side
+ */
+export function fitView(b, margin = 0.05) {
+  if (!b || !(b.finite > 0)) return { x0: -1, x1: 1, y0: -1, y1: 1 };
+  const [x0, x1] = pad(b.minX, b.maxX, margin);
+  const [y0, y1] = pad(b.minY, b.maxY, margin);
+  return { x0, x1, y0, y1 };
+}
+
+function pad(lo, hi, margin) {
+  let span = hi - lo;
+  if (!(span > 0)) span = Math.max(Math.abs(lo) * 0.1, 1) / (1 + 2 * margin);
+  const mid = (lo + hi) / 2;
+  const half = (span * (1 + 2 * margin)) / 2;
+  return [mid - half, mid + half];
+}
+
+/** Data coordinates of the CSS pixel (px, py) in a w × h canvas. */
+export function toData(view, w, h, px, py) {
+  return {
+    x: view.x0 + (px / w) * (view.x1 - view.x0),
+    y: view.y1 - (py / h) * (view.y1 - view.y0),
+  };
+}
+
+/** CSS pixels per data unit along x and y. */
+export function pixelsPerUnit(view, w, h) {
+  return { x: w / (view.x1 - view.x0), y: h / (view.y1 - view.y0) };
+}
+
+/**
+ * The view magnified `factor` times about the data point (x, y), which stays put; the same
+ * view when the result would be magnified beyond [1/100, 1e5] times against `ref` (float32
+ * positions cannot resolve more, and nobody needs less).
+ */
+export function zoomAbout(view, x, y, factor, ref = view) {
+  const f = 1 / factor;
+  const next = {
+    x0: x - (x - view.x0) * f,
+    x1: x + (view.x1 - x) * f,
+    y0: y - (y - view.y0) * f,
+    y1: y + (view.y1 - y) * f,
+  };
+  const level = zoomLevel(next, ref);
+  if (!(level >= 0.01 && level <= 1e5)) return view;
+  return next;
+}
+
+/** The view moved by a drag of (dx, dy) CSS pixels (content follows the pointer). */
+export function panBy(view, w, h, dx, dy) {
+  const ux = (dx / w) * (view.x1 - view.x0);
+  const uy = (dy / h) * (view.y1 - view.y0);
+  return { x0: view.x0 - ux, x1: view.x1 - ux, y0: view.y0 + uy, y1: view.y1 + uy };
+}
+
+/** How many times the view is magnified against a reference view (geometric mean of axes). */
+export function zoomLevel(view, ref) {
+  const zx = (ref.x1 - ref.x0) / (view.x1 - view.x0);
+  const zy = (ref.y1 - ref.y0) / (view.y1 - view.y0);
+  return Math.sqrt(zx * zy);
+}

@@ -1,0 +1,551 @@
+// The anywidget entry: builds the DOM, wires the model's traits and messages to the map,
+// overlay, preview panel and legend, and turns pointer input into tools.
+// Protocol: docs/protocol.md (trait names, message shapes, data- attributes, class names).
+
+import "./widget.css";
+import { codesOf, float32Of, float64Of, sortedUnique, toDataView, uint32Of } from "./codecs.js";
+import { DecodeClient } from "./decode_client.js";
+import { el } from "./dom.js";
+import { pointsInPolygon, toggle, union } from "./lasso.js";
+import { renderLegend, renderStatus } from "./legend.js";
+import { MapRenderer, pointSize } from "./map_renderer.js";
+import { Overlay } from "./overlay.js";
+import { PreviewPanel } from "./preview_panel.js";
+import { SpatialGrid } from "./spatial_grid.js";
+import { fitView, panBy, pixelsPerUnit, toData, zoomAbout, zoomLevel } from "./view.js";
+
+const PICK_RADIUS_PX = 6;
+const DRAG_THRESHOLD_PX = 3;
+const LASSO_STEP_PX = 2;
+
+const TOOLS = [
+  ["pan", "Pan", "Drag: pan · wheel: zoom · click a point: select (shift: toggle) · double-click: fit"],
+  ["lasso", "Lasso", "Drag around points to select them (shift: add)"],
+  ["pin", "Pin", "Click to pin a synthetic point (or press p over the map)"],
+  ["anchor", "Anchor", "Click a point or a spot to make it the anchor"],
+];
+const ACTIONS = [
+  ["clear-selection", "Clear selection", "Escape"],
+  ["clear-pins", "Clear pins", ""],
+  ["reset-view", "Reset view", "Fit all points"],
+];
+
+/** Reads the theme colours for the overlay from JupyterLab's CSS variables. */
+function readTheme(node) {
+  const css = getComputedStyle(node);
+  const v = (name, fallback) => css.getPropertyValue(name).trim() || fallback;
+  return {
+    fg: v("--jp-ui-font-color1", "rgba(0, 0, 0, 0.87)"),
+    muted: v("--jp-ui-font-color2", "rgba(0, 0, 0, 0.54)"),
+    bg: v("--jp-layout-color0", "#ffffff"),
+    font: v("--jp-ui-font-family", "system-ui, sans-serif"),
+  };
+}
+
+function isSortedUnique(a) {
+  for (let i = 1; i < a.length; i++) if (a[i] <= a[i - 1]) return false;
+  return true;
+}
+
+function render({ model, el: host }) {
+  // ---- DOM -------------------------------------------------------------------------------
+  const root = el("div", "lm-root");
+  const toolbar = el("div", "lm-toolbar");
+  const toolButtons = new Map();
+  for (const [tool, label, title] of TOOLS) {
+    const b = el("button", "lm-button lm-tool", label);
+    b.type = "button";
+    b.dataset.tool = tool;
+    b.title = title;
+    toolButtons.set(tool, b);
+    toolbar.append(b);
+  }
+  toolbar.append(el("span", "lm-spacer"));
+  for (const [action, label, title] of ACTIONS) {
+    const b = el("button", "lm-button lm-action", label);
+    b.type = "button";
+    b.dataset.action = action;
+    b.title = title;
+    toolbar.append(b);
+  }
+
+  const body = el("div", "lm-body");
+  const main = el("div", "lm-main");
+  const map = el("div", "lm-map");
+  map.tabIndex = 0;
+  map.setAttribute("role", "application");
+  map.setAttribute("aria-label", "latent space map");
+  const glCanvas = el("canvas", "lm-gl");
+  const overlayCanvas = el("canvas", "lm-overlay");
+  const glMessage = el("div", "lm-gl-message");
+  glMessage.hidden = true;
+  map.append(glCanvas, overlayCanvas, glMessage);
+  const status = el("div", "lm-status");
+  main.append(toolbar, map, status);
+
+  const side = el("div", "lm-side");
+  const preview = new PreviewPanel();
+  const legend = el("div", "lm-legend");
+  side.append(preview.root, legend);
+  body.append(main, side);
+  root.append(body);
+  host.append(root);
+
+  // ---- state -----------------------------------------------------------------------------
+  const s = {
+    positions: new Float32Array(0),
+    n: 0,
+    grid: null,
+    fit: { x0: -1, x1: 1, y0: -1, y1: 1 },
+    view: { x0: -1, x1: 1, y0: -1, y1: 1 },
+    width: 0,
+    height: 0,
+    dpr: 1,
+    selection: new Uint32Array(0),
+    selectedShown: 0,
+    flags: new Uint8Array(0),
+    pins: new Float64Array(0),
+    tool: "pan",
+    cursor: null, // {x, y, px, py} of the pointer over the map
+    hover: -1, // index of the hovered point
+    drag: null,
+    frames: 0,
+    drawn: 0,
+    theme: readTheme(root),
+    raf: 0,
+    disposed: false,
+  };
+  let lastWrittenSelection = null;
+
+  const renderer = new MapRenderer(glCanvas, {
+    onContextLost() {
+      showGlMessage("The map's WebGL context was lost. It will come back when the browser restores it.");
+    },
+    onContextRestored() {
+      glMessage.hidden = true;
+      schedule();
+    },
+  });
+  if (!renderer.ok) showGlMessage("This browser cannot draw the map: WebGL2 is not available.");
+  const overlay = new Overlay(overlayCanvas);
+  const decoder = new DecodeClient((content) => model.send(content));
+
+  function showGlMessage(text) {
+    glMessage.textContent = text;
+    glMessage.hidden = false;
+  }
+
+  // ---- frames ----------------------------------------------------------------------------
+  function schedule() {
+    if (!s.raf && !s.disposed) s.raf = requestAnimationFrame(frame);
+  }
+
+  function frame() {
+    s.raf = 0;
+    if (s.width <= 0 || s.height <= 0) return;
+    if ((window.devicePixelRatio || 1) !== s.dpr) applySize();
+    const zoom = zoomLevel(s.view, s.fit);
+    const size = pointSize(s.n, zoom);
+    const drawn = renderer.draw(s.view, size);
+    overlay.draw({
+      view: s.view,
+      theme: s.theme,
+      axisTitles: model.get("_axis_titles") || [],
+      lasso: s.drag && s.drag.lasso ? s.drag.lasso : null,
+      pins: s.pins,
+      anchor: model.get("_anchor_xy"),
+      hover:
+        s.hover >= 0 && s.hover < s.n
+          ? { x: s.positions[2 * s.hover], y: s.positions[2 * s.hover + 1], radius: size / 2 }
+          : null,
+      cursor: s.cursor,
+    });
+    if (drawn >= 0) {
+      s.frames += 1;
+      s.drawn = drawn;
+    }
+    publish();
+  }
+
+  function publish() {
+    const d = root.dataset;
+    d.frames = String(s.frames);
+    d.drawn = String(s.drawn);
+    d.view = JSON.stringify(s.view);
+    d.selected = String(s.selectedShown);
+    d.pins = String(s.pins.length >> 1);
+    d.tool = s.tool;
+  }
+
+  function applySize() {
+    s.dpr = window.devicePixelRatio || 1;
+    s.height = Math.max(50, Number(model.get("height")) || 420);
+    map.style.height = `${s.height}px`;
+    s.width = map.clientWidth;
+    renderer.resize(s.width, s.height, s.dpr);
+    overlay.resize(s.width, s.height, s.dpr);
+    s.theme = readTheme(root);
+  }
+
+  // ---- traits → state --------------------------------------------------------------------
+  function loadPoints() {
+    s.positions = float32Of(model.get("_points"));
+    s.n = s.positions.length >> 1;
+    s.grid = new SpatialGrid(s.positions);
+    s.fit = fitView(s.grid.bounds);
+    s.view = { ...s.fit };
+    s.hover = -1;
+    renderer.setPoints(s.positions);
+    loadCodes();
+    applySelection(s.selection);
+    decoder.reset();
+    schedule();
+  }
+
+  function loadCodes() {
+    const codes = codesOf(model.get("_codes"), model.get("_code_width"));
+    renderer.setCodes(codes.length >= s.n ? codes : null);
+    schedule();
+  }
+
+  function loadPalette() {
+    const palette = model.get("_palette") || [];
+    renderer.setPalette(palette);
+    renderLegend(legend, model.get("_legend"), palette);
+    schedule();
+  }
+
+  function loadSelection() {
+    const value = model.get("_selection");
+    if (value === lastWrittenSelection) return; // our own write echoing back
+    let sel = uint32Of(value);
+    if (!isSortedUnique(sel)) sel = sortedUnique(sel);
+    applySelection(sel);
+  }
+
+  function loadPins() {
+    s.pins = float64Of(model.get("_pins"));
+    publish();
+    schedule();
+  }
+
+  /** Shows a selection on the map (flags for the GPU), without writing the trait. */
+  function applySelection(sel) {
+    s.selection = sel;
+    if (s.flags.length !== s.n) s.flags = new Uint8Array(s.n);
+    else s.flags.fill(0);
+    let shown = 0;
+    for (let k = 0; k < sel.length; k++) {
+      const i = sel[k];
+      if (i < s.n) {
+        s.flags[i] = 1;
+        shown++;
+      }
+    }
+    s.selectedShown = shown;
+    renderer.setSelection(s.flags, shown);
+    publish();
+    schedule();
+  }
+
+  /** Shows a selection and writes it to `_selection` for Python. */
+  function setSelection(sel) {
+    applySelection(sel);
+    lastWrittenSelection = toDataView(sel);
+    model.set("_selection", lastWrittenSelection);
+    model.save_changes();
+  }
+
+  function setPins(pins) {
+    s.pins = pins;
+    model.set("_pins", toDataView(pins));
+    model.save_changes();
+    publish();
+    schedule();
+  }
+
+  function addPin(x, y) {
+    const next = new Float64Array(s.pins.length + 2);
+    next.set(s.pins);
+    next[s.pins.length] = x;
+    next[s.pins.length + 1] = y;
+    setPins(next);
+  }
+
+  function setTool(tool) {
+    s.tool = tool;
+    for (const [name, b] of toolButtons) {
+      b.classList.toggle("lm-active", name === tool);
+      b.setAttribute("aria-pressed", String(name === tool));
+    }
+    root.dataset.tool = tool;
+    publish();
+  }
+
+  // ---- picking and preview ---------------------------------------------------------------
+  function localPoint(event) {
+    const r = glCanvas.getBoundingClientRect();
+    const px = event.clientX - r.left, py = event.clientY - r.top;
+    const d = toData(s.view, s.width, s.height, px, py);
+    return { px, py, x: d.x, y: d.y };
+  }
+
+  function pick(x, y) {
+    if (!s.grid || s.n === 0) return -1;
+    const ppu = pixelsPerUnit(s.view, s.width, s.height);
+    return s.grid.nearest(x, y, PICK_RADIUS_PX / ppu.x, PICK_RADIUS_PX / ppu.y);
+  }
+
+  function hoverAt(p) {
+    s.cursor = p;
+    const i = pick(p.x, p.y);
+    s.hover = i;
+    const can = model.get("_decoder")?.can_decode !== false;
+    if (i >= 0) {
+      decoder.request(s.positions[2 * i], s.positions[2 * i + 1], i);
+    } else if (can) {
+      decoder.request(p.x, p.y, null);
+    } else {
+      // Nothing to ask the kernel: empty space cannot be decoded by this model.
+      const reason = model.get("_decoder")?.reason || "This model cannot decode empty space.";
+      preview.showNote("empty space", reason);
+      decoder.supersede();
+    }
+    schedule();
+  }
+
+  function onCustomMessage(msg, buffers) {
+    if (!msg || msg.type !== "preview") return;
+    if (!decoder.receive(msg)) return;
+    // data-preview-id names the preview on screen: set it once an image has decoded, unless a
+    // newer reply has replaced it meanwhile.
+    preview.show(msg, buffers || []).then(
+      () => {
+        if (!s.disposed && decoder.shownId === msg.id) root.dataset.previewId = String(msg.id);
+      },
+      () => {},
+    );
+  }
+
+  // ---- pointer input ---------------------------------------------------------------------
+  function onPointerDown(event) {
+    if (event.button !== 0) return;
+    map.focus({ preventScroll: true });
+    const p = localPoint(event);
+    map.setPointerCapture(event.pointerId);
+    s.drag = {
+      id: event.pointerId,
+      start: p,
+      startView: s.view,
+      moved: false,
+      shift: event.shiftKey,
+      lasso: s.tool === "lasso" ? [p.x, p.y] : null,
+      lastPx: p.px,
+      lastPy: p.py,
+    };
+    if (s.tool === "pan") map.classList.add("lm-dragging");
+    event.preventDefault();
+  }
+
+  function onPointerMove(event) {
+    const p = localPoint(event);
+    const drag = s.drag;
+    if (!drag || drag.id !== event.pointerId) {
+      hoverAt(p);
+      return;
+    }
+    s.cursor = p;
+    const dx = p.px - drag.start.px, dy = p.py - drag.start.py;
+    if (!drag.moved && Math.hypot(dx, dy) >= DRAG_THRESHOLD_PX) drag.moved = true;
+    if (s.tool === "pan" && drag.moved) {
+      s.view = panBy(drag.startView, s.width, s.height, dx, dy);
+      s.hover = -1;
+    } else if (drag.lasso && Math.hypot(p.px - drag.lastPx, p.py - drag.lastPy) >= LASSO_STEP_PX) {
+      drag.lasso.push(p.x, p.y);
+      drag.lastPx = p.px;
+      drag.lastPy = p.py;
+    }
+    schedule();
+  }
+
+  function onPointerUp(event) {
+    const drag = s.drag;
+    if (!drag || drag.id !== event.pointerId) return;
+    s.drag = null;
+    map.classList.remove("lm-dragging");
+    if (map.hasPointerCapture(event.pointerId)) map.releasePointerCapture(event.pointerId);
+    const p = localPoint(event);
+    if (s.tool === "lasso") {
+      const poly = drag.lasso;
+      if (poly && poly.length >= 6) {
+        const inside = pointsInPolygon(s.positions, s.grid, poly);
+        setSelection(drag.shift || event.shiftKey ? union(s.selection, inside) : inside);
+      }
+    } else if (!drag.moved) {
+      click(p, event.shiftKey);
+    }
+    hoverAt(p);
+  }
+
+  function onPointerCancel(event) {
+    if (s.drag && s.drag.id === event.pointerId) {
+      s.drag = null;
+      map.classList.remove("lm-dragging");
+      schedule();
+    }
+  }
+
+  function click(p, shift) {
+    if (s.tool === "pan") {
+      const i = pick(p.x, p.y);
+      if (i < 0) return; // a click on empty space changes nothing
+      setSelection(shift ? toggle(s.selection, i) : Uint32Array.of(i));
+    } else if (s.tool === "pin") {
+      addPin(p.x, p.y);
+    } else if (s.tool === "anchor") {
+      const i = pick(p.x, p.y);
+      const x = i >= 0 ? s.positions[2 * i] : p.x;
+      const y = i >= 0 ? s.positions[2 * i + 1] : p.y;
+      model.send({ type: "set_anchor", index: i >= 0 ? i : null, x, y });
+    }
+  }
+
+  function onPointerLeave() {
+    if (s.drag) return;
+    s.cursor = null;
+    s.hover = -1;
+    schedule();
+  }
+
+  function onWheel(event) {
+    event.preventDefault();
+    const p = localPoint(event);
+    const unit = event.deltaMode === 1 ? 16 : event.deltaMode === 2 ? s.height : 1;
+    const delta = Math.max(-300, Math.min(300, event.deltaY * unit));
+    const next = zoomAbout(s.view, p.x, p.y, Math.exp(-delta * 0.002), s.fit);
+    if (next === s.view) return;
+    s.view = next;
+    if (s.drag && s.drag.startView) {
+      // Keep panning smoothly when the wheel turns mid-drag.
+      s.drag.startView = next;
+      s.drag.start = p;
+    }
+    if (!s.drag) hoverAt(localPoint(event));
+    schedule();
+  }
+
+  function onDoubleClick(event) {
+    if (s.tool !== "pan") return;
+    event.preventDefault();
+    resetView();
+  }
+
+  function resetView() {
+    s.view = { ...s.fit };
+    schedule();
+  }
+
+  // Shortcuts act while the pointer is over the map (no click needed to focus it first),
+  // unless the user is typing in an editor or a field.
+  function onKeyDown(event) {
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    if (!s.cursor || isEditable(event.target)) return;
+    if (event.key === "p" || event.key === "P") {
+      addPin(s.cursor.x, s.cursor.y);
+      event.preventDefault();
+      event.stopPropagation(); // keep JupyterLab's own shortcuts out of it
+    } else if (event.key === "Escape") {
+      setSelection(new Uint32Array(0));
+      event.preventDefault();
+      event.stopPropagation();
+    }
+  }
+
+  function onToolbarClick(event) {
+    const b = event.target.closest("button");
+    if (!b || !toolbar.contains(b)) return;
+    if (b.dataset.tool) setTool(b.dataset.tool);
+    const action = b.dataset.action;
+    if (action === "clear-selection") setSelection(new Uint32Array(0));
+    else if (action === "clear-pins") setPins(new Float64Array(0));
+    else if (action === "reset-view") resetView();
+  }
+
+  // ---- wiring ----------------------------------------------------------------------------
+  const traitHandlers = {
+    "change:_points": loadPoints,
+    "change:_codes": loadCodes,
+    "change:_code_width": loadCodes,
+    "change:_palette": loadPalette,
+    "change:_legend": loadPalette,
+    "change:_selection": loadSelection,
+    "change:_pins": loadPins,
+    "change:_anchor_xy": schedule,
+    "change:_axis_titles": schedule,
+    "change:_decoder": () => preview.setDecoder(model.get("_decoder")),
+    "change:_status": () => renderStatus(status, model.get("_status")),
+    "change:height": () => {
+      applySize();
+      schedule();
+    },
+    "msg:custom": onCustomMessage,
+  };
+  for (const [name, fn] of Object.entries(traitHandlers)) model.on(name, fn);
+
+  const domHandlers = [
+    [map, "pointerdown", onPointerDown],
+    [map, "pointermove", onPointerMove],
+    [map, "pointerup", onPointerUp],
+    [map, "pointercancel", onPointerCancel],
+    [map, "pointerleave", onPointerLeave],
+    [map, "wheel", onWheel, { passive: false }],
+    [map, "dblclick", onDoubleClick],
+    [window, "keydown", onKeyDown, true],
+    [toolbar, "click", onToolbarClick],
+  ];
+  for (const [target, type, fn, options] of domHandlers) target.addEventListener(type, fn, options);
+
+  const resizeObserver = new ResizeObserver(() => {
+    const before = s.width;
+    applySize();
+    if (s.width !== before) schedule();
+  });
+  resizeObserver.observe(map);
+
+  // Initial state from the traits.
+  preview.setDecoder(model.get("_decoder"));
+  renderStatus(status, model.get("_status"));
+  loadPalette();
+  s.pins = float64Of(model.get("_pins"));
+  {
+    let sel = uint32Of(model.get("_selection"));
+    if (!isSortedUnique(sel)) sel = sortedUnique(sel);
+    s.selection = sel;
+  }
+  loadPoints();
+  setTool("pan");
+  applySize();
+  schedule();
+
+  return () => {
+    s.disposed = true;
+    if (s.raf) cancelAnimationFrame(s.raf);
+    for (const [name, fn] of Object.entries(traitHandlers)) model.off(name, fn);
+    for (const [target, type, fn, options] of domHandlers) target.removeEventListener(type, fn, options);
+    resizeObserver.disconnect();
+    decoder.dispose();
+    preview.dispose();
+    renderer.dispose();
+    root.remove();
+  };
+}
+
+function isEditable(target) {
+  return (
+    target instanceof Element &&
+    (target.isContentEditable ||
+      target.closest("input, textarea, select, [contenteditable], .cm-editor") !== null)
+  );
+}
+
+export default { render };
