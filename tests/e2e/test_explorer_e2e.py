@@ -1,0 +1,319 @@
+"""The widget in a real JupyterLab with headless Chromium, checked against the kernel."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import numpy as np
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+QUICKSTART = (
+    "%load_ext latent_magic\n"
+    "from sklearn.datasets import load_digits\n"
+    "from sklearn.decomposition import PCA\n"
+    "X, y = load_digits(return_X_y=True)\n"
+    "pca = PCA(n_components=16).fit(X)\n"
+    "w = %latent explore pca --data X --labels y --image-shape 8,8"
+)
+
+
+class MapView:
+    """Where data coordinates land on the page, read from the widget's own data-view."""
+
+    def __init__(self, nb):
+        self.nb = nb
+        self.root = nb.page.locator(".lm-root").first
+        self.canvas = self.root.locator("canvas.lm-gl").first
+
+    def wait_drawn(self, n_points: int, timeout: float = 60.0) -> None:
+        self.nb.wait_for_js(
+            """(n) => { const r = document.querySelector('.lm-root');
+                        return r && Number(r.dataset.frames) > 0
+                               && Number(r.dataset.drawn) === n; }""",
+            n_points,
+            timeout=timeout,
+            what=f"the map to draw {n_points} points",
+        )
+
+    def attr(self, name: str) -> str | None:
+        return self.root.get_attribute(f"data-{name}")
+
+    def box(self) -> dict:
+        return self.canvas.bounding_box()
+
+    def view(self) -> dict:
+        return json.loads(self.attr("view"))
+
+    def to_page(self, xy: np.ndarray) -> np.ndarray:
+        """Data (n, 2) → page pixels (n, 2)."""
+        box, v = self.box(), self.view()
+        xy = np.atleast_2d(xy)
+        px = box["x"] + (xy[:, 0] - v["x0"]) / (v["x1"] - v["x0"]) * box["width"]
+        py = box["y"] + (v["y1"] - xy[:, 1]) / (v["y1"] - v["y0"]) * box["height"]
+        return np.stack([px, py], axis=1)
+
+    def to_data(self, page_xy: np.ndarray) -> np.ndarray:
+        box, v = self.box(), self.view()
+        page_xy = np.atleast_2d(page_xy)
+        x = v["x0"] + (page_xy[:, 0] - box["x"]) / box["width"] * (v["x1"] - v["x0"])
+        y = v["y1"] - (page_xy[:, 1] - box["y"]) / box["height"] * (v["y1"] - v["y0"])
+        return np.stack([x, y], axis=1)
+
+    def empty_spots(self, points: np.ndarray, count: int, clearance: float = 25.0) -> np.ndarray:
+        """Page positions inside the map at least ``clearance`` px from every point."""
+        box = self.box()
+        page_points = self.to_page(points)
+        xs = np.linspace(box["x"] + 30, box["x"] + box["width"] - 30, 40)
+        ys = np.linspace(box["y"] + 30, box["y"] + box["height"] - 30, 30)
+        grid = np.array([(x, y) for x in xs for y in ys])
+        distance = np.sqrt(((grid[:, None, :] - page_points[None]) ** 2).sum(-1)).min(axis=1)
+        spots = grid[distance > clearance]
+        assert len(spots) >= count, "no empty space found on the map"
+        # Spread out: the first and the farthest from it, and so on.
+        chosen = [spots[0]]
+        while len(chosen) < count:
+            d = np.min([np.hypot(*(spots - c).T) for c in chosen], axis=0)
+            chosen.append(spots[int(np.argmax(d))])
+        return np.array(chosen)
+
+    def preview_pixels(self) -> np.ndarray:
+        """The preview image's own pixels (grey), read back from the page."""
+        data = self.nb.page.evaluate(
+            """() => { const img = document.querySelector('.lm-preview img.lm-preview-image');
+                       const c = document.createElement('canvas');
+                       c.width = img.naturalWidth; c.height = img.naturalHeight;
+                       const g = c.getContext('2d'); g.drawImage(img, 0, 0);
+                       const d = g.getImageData(0, 0, c.width, c.height).data;
+                       const out = [];
+                       for (let i = 0; i < d.length; i += 4) out.push(d[i]);
+                       return {w: c.width, h: c.height, px: out}; }"""
+        )
+        return np.array(data["px"], dtype=np.uint8).reshape(data["h"], data["w"])
+
+    def hover(self, page_xy) -> str:
+        """Move the mouse there; wait until a newer preview is painted; return its id."""
+        before = self.attr("preview-id")
+        self.nb.page.mouse.move(float(page_xy[0]), float(page_xy[1]), steps=4)
+        self.nb.wait_for_js(
+            """(before) => { const r = document.querySelector('.lm-root');
+                             const img = r.querySelector('img.lm-preview-image');
+                             return r.dataset.previewId && r.dataset.previewId !== before
+                                    && img && img.complete && img.naturalWidth > 0; }""",
+            before,
+            what="a new preview image after moving the mouse",
+        )
+        # The browser keeps one request in flight; settle on the final position's reply.
+        self.nb.page.wait_for_timeout(300)
+        return self.attr("preview-id")
+
+
+def expected_pixels(nb, x: float, y: float) -> np.ndarray:
+    decoded = np.array(nb.kernel.eval(f"w.decode_at({float(x)!r}, {float(y)!r}).tolist()"))
+    return (np.clip(decoded / 16.0, 0, 1) * 255 + 0.5).astype(np.uint8).reshape(8, 8)
+
+
+@pytest.fixture
+def quickstart(open_notebook):
+    nb = open_notebook([QUICKSTART])
+    nb.run_cell(0, timeout=120)
+    view = MapView(nb)
+    view.wait_drawn(1797)
+    return nb, view
+
+
+def test_hovering_empty_space_decodes_it_live(quickstart):
+    nb, view = quickstart
+    points = np.array(nb.kernel.eval("w.points.tolist()"))
+    spot_a, spot_b = view.empty_spots(points, 2)
+
+    view.hover(spot_a)
+    assert view.root.locator(".lm-preview-title").inner_text() == "empty space"
+    assert "exact" in view.root.locator(".lm-badge").inner_text().lower()
+    shown_a = view.preview_pixels()
+    xa, ya = view.to_data(spot_a)[0]
+    np.testing.assert_allclose(shown_a, expected_pixels(nb, xa, ya), atol=12)
+    nb.screenshot("hover-empty-a", locator=view.root)
+
+    view.hover(spot_b)
+    shown_b = view.preview_pixels()
+    xb, yb = view.to_data(spot_b)[0]
+    np.testing.assert_allclose(shown_b, expected_pixels(nb, xb, yb), atol=12)
+    assert np.abs(shown_a.astype(int) - shown_b.astype(int)).max() > 40, (
+        "the preview did not change"
+    )
+    nb.screenshot("hover-empty-b", locator=view.root)
+
+
+def test_hovering_a_point_shows_its_label_and_image(quickstart):
+    nb, view = quickstart
+    points = np.array(nb.kernel.eval("w.points.tolist()"))
+    labels = nb.kernel.eval("w._space.labels.tolist()")
+    page = view.to_page(points)
+    box = view.box()
+    inside = np.flatnonzero(
+        (page[:, 0] > box["x"] + 20)
+        & (page[:, 0] < box["x"] + box["width"] - 20)
+        & (page[:, 1] > box["y"] + 20)
+        & (page[:, 1] < box["y"] + box["height"] - 20)
+    )
+    # A point with no neighbour within 8 px, so the cursor picks exactly it.
+    distances = np.hypot(*(page[inside][:, None] - page[None]).transpose(2, 0, 1))
+    distances[np.arange(len(inside)), inside] = np.inf
+    lonely = inside[np.argmax(distances.min(axis=1))]
+    view.hover(page[lonely])
+    assert view.root.locator(".lm-preview-title").inner_text() == f"{labels[lonely]} · row {lonely}"
+    expected = nb.kernel.eval(f"pca.inverse_transform(w.latents[[{lonely}]])[0].tolist()")
+    expected = (np.clip(np.array(expected) / 16, 0, 1) * 255 + 0.5).astype(np.uint8)
+    np.testing.assert_allclose(view.preview_pixels(), expected.reshape(8, 8), atol=2)
+
+
+def lasso(nb, view, polygon_page, shift=False):
+    nb.page.locator('.lm-root button[data-tool="lasso"]').click()
+    mouse = nb.page.mouse
+    if shift:
+        nb.page.keyboard.down("Shift")
+    mouse.move(*polygon_page[0])
+    mouse.down()
+    for x, y in polygon_page[1:]:
+        mouse.move(float(x), float(y), steps=5)
+    mouse.move(*polygon_page[0], steps=5)
+    mouse.up()
+    if shift:
+        nb.page.keyboard.up("Shift")
+
+
+def inside_polygon(points: np.ndarray, polygon: np.ndarray) -> np.ndarray:
+    x, y = points[:, 0], points[:, 1]
+    inside = np.zeros(len(points), bool)
+    j = len(polygon) - 1
+    for i in range(len(polygon)):
+        xi, yi = polygon[i]
+        xj, yj = polygon[j]
+        crosses = (yi > y) != (yj > y)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            at = (xj - xi) * (y - yi) / (yj - yi) + xi
+        inside ^= crosses & (x < at)
+        j = i
+    return inside
+
+
+def test_lasso_selection_reaches_python_with_vectors(quickstart):
+    nb, view = quickstart
+    points = np.array(nb.kernel.eval("w.points.tolist()"))
+    box = view.box()
+    cx, cy = box["x"] + box["width"] * 0.4, box["y"] + box["height"] * 0.45
+    r = min(box["width"], box["height"]) * 0.18
+    angles = np.linspace(0, 2 * np.pi, 9)[:-1]
+    polygon = np.stack([cx + r * np.cos(angles), cy + 0.7 * r * np.sin(angles)], axis=1)
+    lasso(nb, view, polygon)
+
+    expected = np.flatnonzero(inside_polygon(view.to_page(points), polygon))
+    assert 20 < len(expected) < 1700
+    selected = nb.kernel.wait_until("w.selected_indices.tolist()", lambda v: len(v) > 0)
+    # Points within a pixel of the lasso edge may fall either way; all others must match.
+    polygon_data = view.to_data(polygon)
+    near_edge = set(np.flatnonzero(_near_edge(view.to_page(points), polygon, 1.0)).tolist())
+    assert set(selected) ^ set(expected.tolist()) <= near_edge
+    vectors = np.array(nb.kernel.eval("w.selected_vectors.tolist()"))
+    latents = np.array(nb.kernel.eval("w.latents.tolist()"))
+    np.testing.assert_array_equal(vectors, latents[selected])
+    assert view.attr("selected") == str(len(selected))
+    assert polygon_data.shape == (8, 2)
+    nb.screenshot("lasso", locator=view.root)
+
+    # Shift adds a second group to the first.
+    polygon2 = polygon + np.array([box["width"] * 0.3, 0.0])
+    lasso(nb, view, polygon2, shift=True)
+    second = np.flatnonzero(inside_polygon(view.to_page(points), polygon2))
+    both = nb.kernel.wait_until(
+        "w.selected_indices.tolist()", lambda v: len(v) > len(selected), timeout=30
+    )
+    near_edge |= set(np.flatnonzero(_near_edge(view.to_page(points), polygon2, 1.0)).tolist())
+    assert set(both) ^ (set(expected.tolist()) | set(second.tolist())) <= near_edge
+
+    # Clear from the browser; then select from Python and watch the map follow.
+    nb.page.locator('.lm-root button[data-action="clear-selection"]').click()
+    nb.kernel.wait_until("w.selected_indices.tolist()", [])
+    nb.kernel.execute("w.selected_indices = [0, 1, 2, 3, 4]")
+    nb.wait_for_js(
+        "() => document.querySelector('.lm-root').dataset.selected === '5'",
+        what="the map to show the 5 rows selected from Python",
+    )
+
+
+def _near_edge(points: np.ndarray, polygon: np.ndarray, tolerance: float) -> np.ndarray:
+    near = np.zeros(len(points), bool)
+    closed = np.vstack([polygon, polygon[:1]])
+    for a, b in itertools.pairwise(closed):
+        ab = b - a
+        t = np.clip(((points - a) @ ab) / (ab @ ab), 0, 1)
+        near |= np.hypot(*(points - (a + t[:, None] * ab)).T) <= tolerance
+    return near
+
+
+def test_clicking_a_point_selects_it(quickstart):
+    nb, view = quickstart
+    points = np.array(nb.kernel.eval("w.points.tolist()"))
+    page = view.to_page(points)
+    box = view.box()
+    centre = np.array([box["x"] + box["width"] / 2, box["y"] + box["height"] / 2])
+    target = int(np.argmin(np.hypot(*(page - centre).T)))
+    nb.page.mouse.click(*page[target])
+    selected = nb.kernel.wait_until("w.selected_indices.tolist()", lambda v: len(v) == 1)
+    # The nearest point to the click; ties at the same pixel may pick either.
+    assert np.hypot(*(page[selected[0]] - page[target])) < 1.0
+
+
+def test_pinning_the_cursor_returns_its_exact_lifted_vector(quickstart):
+    nb, view = quickstart
+    points = np.array(nb.kernel.eval("w.points.tolist()"))
+    (spot,) = view.empty_spots(points, 1)
+    view.hover(spot)
+    nb.page.keyboard.press("p")
+    pins = nb.kernel.wait_until("w.pins.tolist()", lambda v: len(v) == 1)
+    x, y = pins[0]
+    expected_xy = view.to_data(spot)[0]
+    v = view.view()
+    pixel = (v["x1"] - v["x0"]) / view.box()["width"]
+    assert abs(x - expected_xy[0]) < 2 * pixel
+    assert abs(y - expected_xy[1]) < 2 * pixel
+    pinned = np.array(nb.kernel.eval("w.pinned_vectors.tolist()"))
+    lifted = np.array(nb.kernel.eval(f"w.lift({x!r}, {y!r}).tolist()"))
+    np.testing.assert_array_equal(pinned[0], lifted)
+    projected = nb.kernel.eval("w.project(w.pinned_vectors).tolist()")
+    np.testing.assert_allclose(projected[0], [x, y], atol=1e-9)
+    assert view.attr("pins") == "1"
+    nb.screenshot("pinned", locator=view.root)
+
+    nb.page.locator('.lm-root button[data-action="clear-pins"]').click()
+    nb.kernel.wait_until("len(w.pinned_vectors)", 0)
+
+
+def test_a_hundred_thousand_points_draw_and_preview(open_notebook):
+    cell = (
+        "import numpy as np, latent_magic\n"
+        "from sklearn.decomposition import PCA\n"
+        "rng = np.random.default_rng(0)\n"
+        "X = rng.normal(size=(100_000, 12)) * np.linspace(3, 0.5, 12)\n"
+        "labels = rng.integers(0, 8, 100_000)\n"
+        "big = latent_magic.explore(PCA(6).fit(X), data=X, labels=labels)\n"
+        "big"
+    )
+    nb = open_notebook([cell])
+    nb.run_cell(0, timeout=180)
+    view = MapView(nb)
+    view.wait_drawn(100_000, timeout=120)
+    box = view.box()
+    before = view.attr("preview-id")
+    nb.page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5, steps=3)
+    nb.wait_for_js(
+        """(before) => { const r = document.querySelector('.lm-root');
+                         return r.dataset.previewId && r.dataset.previewId !== before
+                                && r.querySelector('.lm-preview-title').textContent; }""",
+        before,
+        what="a preview at 100,000 points",
+    )
+    nb.screenshot("hundred-thousand", locator=view.root)
