@@ -1,16 +1,46 @@
 // The visible data range `{x0, x1, y0, y1}` (x right, y up) and the maths that moves it.
-// x and y scale independently: the view always fills the canvas.
+// One data unit is as long on x as on y: distances on a latent map mean something, so the
+// map must not stretch one axis to fill the canvas.
 
 /**
- * The view that shows all points with a margin on each side.
+ * The view that shows all points with a margin, in a w × h canvas with equal units.
  * @param {{minX: number, maxX: number, minY: number, maxY: number, finite: number}} b bounds
+ * @param {number} w canvas width in CSS pixels (0: not laid out yet, no aspect correction)
+ * @param {number} h canvas height in CSS pixels
  * @param {number} [margin] fraction of the span added on each side
  */
-export function fitView(b, margin = 0.05) {
-  if (!b || !(b.finite > 0)) return { x0: -1, x1: 1, y0: -1, y1: 1 };
+export function fitView(b, w, h, margin = 0.05) {
+  if (!b || !(b.finite > 0)) return withAspect({ x0: -1, x1: 1, y0: -1, y1: 1 }, w, h);
   const [x0, x1] = pad(b.minX, b.maxX, margin);
   const [y0, y1] = pad(b.minY, b.maxY, margin);
-  return { x0, x1, y0, y1 };
+  return withAspect({ x0, x1, y0, y1 }, w, h);
+}
+
+/** The view widened along one axis, about its centre, so both axes have equal units. */
+export function withAspect(view, w, h) {
+  if (!(w > 0 && h > 0)) return view;
+  const ux = (view.x1 - view.x0) / w;
+  const uy = (view.y1 - view.y0) / h;
+  if (ux > uy) {
+    const mid = (view.y0 + view.y1) / 2;
+    return { ...view, y0: mid - (ux * h) / 2, y1: mid + (ux * h) / 2 };
+  }
+  const mid = (view.x0 + view.x1) / 2;
+  return { ...view, x0: mid - (uy * w) / 2, x1: mid + (uy * w) / 2 };
+}
+
+/** The view after the canvas went from oldH high to w × h: same centre, same scale. */
+export function resizeView(view, oldH, w, h) {
+  if (!(w > 0 && h > 0 && oldH > 0)) return view;
+  const unit = (view.y1 - view.y0) / oldH;
+  const cx = (view.x0 + view.x1) / 2;
+  const cy = (view.y0 + view.y1) / 2;
+  return {
+    x0: cx - (unit * w) / 2,
+    x1: cx + (unit * w) / 2,
+    y0: cy - (unit * h) / 2,
+    y1: cy + (unit * h) / 2,
+  };
 }
 
 function pad(lo, hi, margin) {

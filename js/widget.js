@@ -12,7 +12,15 @@ import { MapRenderer, pointSize } from "./map_renderer.js";
 import { Overlay } from "./overlay.js";
 import { PreviewPanel } from "./preview_panel.js";
 import { SpatialGrid } from "./spatial_grid.js";
-import { fitView, panBy, pixelsPerUnit, toData, zoomAbout, zoomLevel } from "./view.js";
+import {
+  fitView,
+  panBy,
+  pixelsPerUnit,
+  resizeView,
+  toData,
+  zoomAbout,
+  zoomLevel,
+} from "./view.js";
 
 const PICK_RADIUS_PX = 6;
 const DRAG_THRESHOLD_PX = 3;
@@ -40,6 +48,10 @@ function readTheme(node) {
     bg: v("--jp-layout-color0", "#ffffff"),
     font: v("--jp-ui-font-family", "system-ui, sans-serif"),
   };
+}
+
+function sameView(a, b) {
+  return a.x0 === b.x0 && a.x1 === b.x1 && a.y0 === b.y0 && a.y1 === b.y1;
 }
 
 function isSortedUnique(a) {
@@ -179,9 +191,15 @@ function render({ model, el: host }) {
 
   function applySize() {
     s.dpr = window.devicePixelRatio || 1;
+    const oldHeight = s.height;
+    const showingAll = s.width === 0 || sameView(s.view, s.fit);
     s.height = Math.max(50, Number(model.get("height")) || 420);
     map.style.height = `${s.height}px`;
     s.width = map.clientWidth;
+    if (s.grid) {
+      s.fit = fitView(s.grid.bounds, s.width, s.height);
+      s.view = showingAll ? { ...s.fit } : resizeView(s.view, oldHeight, s.width, s.height);
+    }
     renderer.resize(s.width, s.height, s.dpr);
     overlay.resize(s.width, s.height, s.dpr);
     s.theme = readTheme(root);
@@ -192,7 +210,7 @@ function render({ model, el: host }) {
     s.positions = float32Of(model.get("_points"));
     s.n = s.positions.length >> 1;
     s.grid = new SpatialGrid(s.positions);
-    s.fit = fitView(s.grid.bounds);
+    s.fit = fitView(s.grid.bounds, s.width, s.height);
     s.view = { ...s.fit };
     s.hover = -1;
     renderer.setPoints(s.positions);

@@ -1,15 +1,34 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { fitView, panBy, toData, zoomAbout, zoomLevel } from "../view.js";
+import { fitView, panBy, resizeView, toData, withAspect, zoomAbout, zoomLevel } from "../view.js";
 
 const close = (a, b, eps = 1e-9) => assert.ok(Math.abs(a - b) < eps, `${a} != ${b}`);
 
-test("fitView adds a 5% margin on each side, axes independent", () => {
-  const v = fitView({ minX: 0, maxX: 10, minY: -1, maxY: 1, finite: 5 });
+test("fitView adds a 5% margin on each side before a canvas is known", () => {
+  const v = fitView({ minX: 0, maxX: 10, minY: -1, maxY: 1, finite: 5 }, 0, 0);
   close(v.x0, -0.5);
   close(v.x1, 10.5);
   close(v.y0, -1.1);
   close(v.y1, 1.1);
+});
+
+test("fitView keeps one data unit equally long on both axes", () => {
+  const b = { minX: 0, maxX: 10, minY: -1, maxY: 1, finite: 5 };
+  const v = fitView(b, 400, 200);
+  close((v.x1 - v.x0) / 400, (v.y1 - v.y0) / 200);
+  assert.ok(v.x0 <= -0.5 && v.x1 >= 10.5 && v.y0 <= -1.1 && v.y1 >= 1.1, "all points inside");
+  const tall = withAspect({ x0: 0, x1: 1, y0: 0, y1: 10 }, 300, 300);
+  close(tall.x1 - tall.x0, 10);
+  close((tall.x0 + tall.x1) / 2, 0.5);
+});
+
+test("resizeView keeps the centre and the scale", () => {
+  const v = { x0: 0, x1: 4, y0: 0, y1: 2 }; // 200 × 100 px at 50 px a unit
+  const r = resizeView(v, 100, 300, 200);
+  close((r.x1 - r.x0) / 300, 0.02);
+  close((r.y1 - r.y0) / 200, 0.02);
+  close((r.x0 + r.x1) / 2, 2);
+  close((r.y0 + r.y1) / 2, 1);
 });
 
 test("fitView of a single point or nothing is a usable range", () => {

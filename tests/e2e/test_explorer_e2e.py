@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import pathlib
 
 import numpy as np
 import pytest
@@ -317,3 +318,71 @@ def test_a_hundred_thousand_points_draw_and_preview(open_notebook):
         what="a preview at 100,000 points",
     )
     nb.screenshot("hundred-thousand", locator=view.root)
+
+
+def test_anchor_tool_makes_the_clicked_point_the_anchor(quickstart):
+    nb, view = quickstart
+    points = np.array(nb.kernel.eval("w.points.tolist()"))
+    page = view.to_page(points)
+    distances = np.hypot(*(page[:, None] - page[None]).transpose(2, 0, 1))
+    np.fill_diagonal(distances, np.inf)
+    box = view.box()
+    inside = (page[:, 0] > box["x"] + 20) & (page[:, 0] < box["x"] + box["width"] - 20)
+    lonely = int(np.argmax(np.where(inside, distances.min(axis=1), 0)))
+    nb.page.locator('.lm-root button[data-tool="anchor"]').click()
+    nb.page.mouse.click(*page[lonely])
+    anchor = nb.kernel.wait_until(
+        "w.anchor.tolist()",
+        lambda a: np.allclose(a, nb.kernel.eval(f"w.latents[{lonely}].tolist()"), atol=1e-6),
+    )
+    # Lifting now keeps the anchor's off-plane components.
+    lifted = np.array(nb.kernel.eval("w.lift(0.0, 0.0).tolist()"))
+    basis = np.array(nb.kernel.eval("w._space.projection.basis.tolist()"))
+    q, _ = np.linalg.qr(basis.T)
+    np.testing.assert_allclose(lifted - q @ (q.T @ lifted), anchor - q @ (q.T @ anchor), atol=1e-5)
+
+
+def test_labels_are_shown_as_text_never_as_html(open_notebook):
+    cell = (
+        "import numpy as np, latent_magic\n"
+        "from sklearn.decomposition import PCA\n"
+        "X = np.random.default_rng(1).normal(size=(40, 5))\n"
+        "labels = np.array(['<img src=x onerror=\"window.pwned=1\"><b>bold</b>'] * 40)\n"
+        "w = latent_magic.explore(PCA(3).fit(X), data=X, labels=labels)\n"
+        "w"
+    )
+    nb = open_notebook([cell])
+    nb.run_cell(0)
+    view = MapView(nb)
+    view.wait_drawn(40)
+    points = np.array(nb.kernel.eval("w.points.tolist()"))
+    nb.page.mouse.move(*view.to_page(points)[0])
+    title = nb.wait_for_js(
+        "() => document.querySelector('.lm-preview-title').textContent.includes('bold')"
+        " && document.querySelector('.lm-preview-title').textContent",
+        what="the hovered point's label",
+    )
+    assert title.startswith('<img src=x onerror="window.pwned=1"><b>bold</b>')
+    assert nb.page.locator(".lm-root b, .lm-root img[src=x]").count() == 0
+    assert nb.page.evaluate("() => window.pwned") is None
+    legend_text = nb.page.locator(".lm-legend").inner_text()
+    assert "<b>bold</b>" in legend_text
+
+
+def test_the_quickstart_notebook_runs_in_the_browser(open_notebook):
+    import nbformat
+
+    path = pathlib.Path(__file__).parents[2] / "examples" / "quickstart.ipynb"
+    notebook = nbformat.read(path, as_version=4)
+    cells = [c.source for c in notebook.cells if c.cell_type == "code"]
+    nb = open_notebook(cells)
+    nb.run_all(timeout=120)
+    nb.wait_for_js(
+        """() => { const roots = document.querySelectorAll('.lm-root');
+                   return roots.length === 2 && [...roots].every(
+                       r => Number(r.dataset.drawn) === 1797); }""",
+        what="both explorers of the quickstart (one inside a VBox) to draw 1,797 points",
+    )
+    second = nb.page.locator(".lm-root").nth(1)
+    assert second.evaluate("r => r.closest('.widget-vbox') !== null")
+    nb.screenshot("quickstart-vbox", locator=second)
