@@ -53,7 +53,9 @@ export function codesOf(data, width) {
  */
 export function toDataView(typed) {
   const whole = typed.byteOffset === 0 && typed.byteLength === typed.buffer.byteLength;
-  const buffer = whole ? typed.buffer : typed.buffer.slice(typed.byteOffset, typed.byteOffset + typed.byteLength);
+  const buffer = whole
+    ? typed.buffer
+    : typed.buffer.slice(typed.byteOffset, typed.byteOffset + typed.byteLength);
   return new DataView(buffer);
 }
 

@@ -16,9 +16,13 @@ const BANDS = 64;
 export function pointsInPolygon(xy, grid, poly) {
   const m = poly.length >> 1;
   if (m < 3) return new Uint32Array(0);
-  let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+  let x0 = Infinity,
+    y0 = Infinity,
+    x1 = -Infinity,
+    y1 = -Infinity;
   for (let k = 0; k < m; k++) {
-    const x = poly[2 * k], y = poly[2 * k + 1];
+    const x = poly[2 * k],
+      y = poly[2 * k + 1];
     if (x < x0) x0 = x;
     if (x > x1) x1 = x;
     if (y < y0) y0 = y;
@@ -31,28 +35,37 @@ export function pointsInPolygon(xy, grid, poly) {
   const counts = new Uint32Array(BANDS + 1);
   const bandOf = (y) => Math.min(BANDS - 1, Math.max(0, Math.floor((y - y0) / bandH)));
   for (let k = 0; k < m; k++) {
-    const ya = poly[2 * k + 1], yb = poly[2 * ((k + 1) % m) + 1];
-    const b0 = bandOf(Math.min(ya, yb)), b1 = bandOf(Math.max(ya, yb));
+    const ya = poly[2 * k + 1],
+      yb = poly[2 * ((k + 1) % m) + 1];
+    const b0 = bandOf(Math.min(ya, yb)),
+      b1 = bandOf(Math.max(ya, yb));
     for (let b = b0; b <= b1; b++) counts[b + 1]++;
   }
   for (let b = 0; b < BANDS; b++) counts[b + 1] += counts[b];
   const edges = new Uint32Array(counts[BANDS]);
   const fill = counts.slice(0, BANDS);
   for (let k = 0; k < m; k++) {
-    const ya = poly[2 * k + 1], yb = poly[2 * ((k + 1) % m) + 1];
-    const b0 = bandOf(Math.min(ya, yb)), b1 = bandOf(Math.max(ya, yb));
+    const ya = poly[2 * k + 1],
+      yb = poly[2 * ((k + 1) % m) + 1];
+    const b0 = bandOf(Math.min(ya, yb)),
+      b1 = bandOf(Math.max(ya, yb));
     for (let b = b0; b <= b1; b++) edges[fill[b]++] = k;
   }
 
   const out = [];
   grid.forEachCandidate(x0, y0, x1, y1, (i) => {
-    const px = xy[2 * i], py = xy[2 * i + 1];
+    const px = xy[2 * i],
+      py = xy[2 * i + 1];
     if (px < x0 || px > x1 || py < y0 || py > y1) return;
     const b = bandOf(py);
     let inside = false;
     for (let e = counts[b], end = counts[b + 1]; e < end; e++) {
-      const k = edges[e], j = (k + 1) % m;
-      const xa = poly[2 * k], ya = poly[2 * k + 1], xb = poly[2 * j], yb = poly[2 * j + 1];
+      const k = edges[e],
+        j = (k + 1) % m;
+      const xa = poly[2 * k],
+        ya = poly[2 * k + 1],
+        xb = poly[2 * j],
+        yb = poly[2 * j + 1];
       if (ya > py !== yb > py && px < ((xb - xa) * (py - ya)) / (yb - ya) + xa) inside = !inside;
     }
     if (inside) out.push(i);
@@ -68,7 +81,10 @@ export function pointInPolygon(px, py, poly) {
   const m = poly.length >> 1;
   let inside = false;
   for (let k = 0, j = m - 1; k < m; j = k++) {
-    const xa = poly[2 * k], ya = poly[2 * k + 1], xb = poly[2 * j], yb = poly[2 * j + 1];
+    const xa = poly[2 * k],
+      ya = poly[2 * k + 1],
+      xb = poly[2 * j],
+      yb = poly[2 * j + 1];
     if (ya > py !== yb > py && px < ((xb - xa) * (py - ya)) / (yb - ya) + xa) inside = !inside;
   }
   return inside;
@@ -82,11 +98,16 @@ export function pointInPolygon(px, py, poly) {
  */
 export function union(a, b) {
   const out = new Uint32Array(a.length + b.length);
-  let i = 0, j = 0, k = 0;
+  let i = 0,
+    j = 0,
+    k = 0;
   while (i < a.length && j < b.length) {
     if (a[i] < b[j]) out[k++] = a[i++];
     else if (b[j] < a[i]) out[k++] = b[j++];
-    else { out[k++] = a[i++]; j++; }
+    else {
+      out[k++] = a[i++];
+      j++;
+    }
   }
   while (i < a.length) out[k++] = a[i++];
   while (j < b.length) out[k++] = b[j++];
@@ -100,7 +121,8 @@ export function union(a, b) {
  * @returns {Uint32Array}
  */
 export function toggle(sel, index) {
-  let lo = 0, hi = sel.length;
+  let lo = 0,
+    hi = sel.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
     if (sel[mid] < index) lo = mid + 1;

@@ -45,7 +45,10 @@ export function renderLegend(root, legend, palette) {
       const i = Math.round((s / Math.max(1, steps - 1)) * k);
       stops.push(`${palette[i] ?? "#888"} ${((i / k) * 100).toFixed(1)}%`);
     }
-    bar.style.background = stops.length > 1 ? `linear-gradient(to right, ${stops.join(", ")})` : stops[0]?.split(" ")[0] ?? "#888";
+    bar.style.background =
+      stops.length > 1
+        ? `linear-gradient(to right, ${stops.join(", ")})`
+        : (stops[0]?.split(" ")[0] ?? "#888");
     const ends = el("div", "lm-colorbar-ends");
     ends.append(el("span", "", fmt(legend.min)), el("span", "", fmt(legend.max)));
     root.append(bar, ends);

@@ -67,8 +67,8 @@ o_color = vec4(c.rgb * a, a);
  * @param {number} zoom how many times the view is magnified against the fitted view
  */
 export function pointSize(n, zoom = 1) {
-  const base = Math.min(10, Math.max(2, 26 * Math.pow(Math.max(n, 1), -0.22)));
-  const grow = Math.min(2.5, Math.max(1, Math.pow(Math.max(zoom, 1), 0.3)));
+  const base = Math.min(10, Math.max(2, 26 * Math.max(n, 1) ** -0.22));
+  const grow = Math.min(2.5, Math.max(1, Math.max(zoom, 1) ** 0.3));
   return base * grow;
 }
 
@@ -137,7 +137,16 @@ export class MapRenderer {
       sel: gl.getAttribLocation(program, "a_sel"),
     };
     this.u = {};
-    for (const name of ["u_center", "u_scale", "u_size", "u_sel_size", "u_outline_px", "u_pass", "u_palette", "u_outline_color"]) {
+    for (const name of [
+      "u_center",
+      "u_scale",
+      "u_size",
+      "u_sel_size",
+      "u_outline_px",
+      "u_pass",
+      "u_palette",
+      "u_outline_color",
+    ]) {
       this.u[name] = gl.getUniformLocation(program, name);
     }
     this.vao = gl.createVertexArray();

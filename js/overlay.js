@@ -6,11 +6,12 @@
  * @returns {{values: number[], step: number}}
  */
 export function niceTicks(a, b, count = 5) {
-  const lo = Math.min(a, b), hi = Math.max(a, b);
+  const lo = Math.min(a, b),
+    hi = Math.max(a, b);
   const span = hi - lo;
   if (!(span > 0) || !Number.isFinite(span)) return { values: [], step: 0 };
   const raw = span / Math.max(1, count);
-  const mag = Math.pow(10, Math.floor(Math.log10(raw)));
+  const mag = 10 ** Math.floor(Math.log10(raw));
   const f = raw / mag;
   const step = (f < 1.5 ? 1 : f < 3 ? 2 : f < 7 ? 5 : 10) * mag;
   const values = [];
@@ -95,7 +96,12 @@ export class Overlay {
       ctx.stroke();
     }
 
-    if (s.anchor && s.anchor.length >= 2 && Number.isFinite(s.anchor[0]) && Number.isFinite(s.anchor[1])) {
+    if (
+      s.anchor &&
+      s.anchor.length >= 2 &&
+      Number.isFinite(s.anchor[0]) &&
+      Number.isFinite(s.anchor[1])
+    ) {
       drawAnchor(ctx, px(s.anchor[0]), py(s.anchor[1]));
     }
 
@@ -103,7 +109,8 @@ export class Overlay {
     for (let k = 0; k + 1 < pins.length; k += 2) drawStar(ctx, px(pins[k]), py(pins[k + 1]), 8);
 
     if (s.cursor && !s.hover) {
-      const cx = px(s.cursor.x), cy = py(s.cursor.y);
+      const cx = px(s.cursor.x),
+        cy = py(s.cursor.y);
       ctx.beginPath();
       ctx.moveTo(cx - 7, cy);
       ctx.lineTo(cx - 2, cy);
@@ -191,7 +198,8 @@ function drawStar(ctx, x, y, r) {
   for (let k = 0; k < 10; k++) {
     const a = -Math.PI / 2 + (k * Math.PI) / 5;
     const rr = k % 2 === 0 ? r : r * 0.45;
-    const sx = x + rr * Math.cos(a), sy = y + rr * Math.sin(a);
+    const sx = x + rr * Math.cos(a),
+      sy = y + rr * Math.sin(a);
     if (k === 0) ctx.moveTo(sx, sy);
     else ctx.lineTo(sx, sy);
   }

@@ -90,7 +90,8 @@ export class PreviewPanel {
     this.note = null;
     this.title.textContent = msg.title ?? "";
     this.title.title = msg.title ?? "";
-    const where = Number.isFinite(msg.x) && Number.isFinite(msg.y) ? `x ${fmt(msg.x)}, y ${fmt(msg.y)}` : "";
+    const where =
+      Number.isFinite(msg.x) && Number.isFinite(msg.y) ? `x ${fmt(msg.x)}, y ${fmt(msg.y)}` : "";
     this.coords.textContent = msg.index != null ? `point ${msg.index} · ${where}` : where;
 
     if (msg.kind === "image" && buffers && buffers.length > 0) {

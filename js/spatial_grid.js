@@ -12,10 +12,14 @@ export class SpatialGrid {
   constructor(xy) {
     this.xy = xy;
     const n = xy.length >> 1;
-    let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+    let minX = Infinity,
+      minY = Infinity,
+      maxX = -Infinity,
+      maxY = -Infinity;
     let finite = 0;
     for (let i = 0; i < n; i++) {
-      const x = xy[2 * i], y = xy[2 * i + 1];
+      const x = xy[2 * i],
+        y = xy[2 * i + 1];
       if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
       finite++;
       if (x < minX) minX = x;
@@ -23,13 +27,17 @@ export class SpatialGrid {
       if (y < minY) minY = y;
       if (y > maxY) maxY = y;
     }
-    if (finite === 0) { minX = minY = 0; maxX = maxY = 1; }
-    const w = Math.max(maxX - minX, 1e-12), h = Math.max(maxY - minY, 1e-12);
+    if (finite === 0) {
+      minX = minY = 0;
+      maxX = maxY = 1;
+    }
+    const w = Math.max(maxX - minX, 1e-12),
+      h = Math.max(maxY - minY, 1e-12);
     // Cells roughly square in data units, about TARGET_PER_CELL points each on average.
     const cells = Math.max(1, finite / TARGET_PER_CELL);
     let nx = Math.round(Math.sqrt((cells * w) / h));
     nx = Math.min(MAX_CELLS_PER_AXIS, Math.max(1, nx));
-    let ny = Math.min(MAX_CELLS_PER_AXIS, Math.max(1, Math.round(cells / nx)));
+    const ny = Math.min(MAX_CELLS_PER_AXIS, Math.max(1, Math.round(cells / nx)));
 
     this.n = n;
     this.bounds = { minX, minY, maxX, maxY, finite };
@@ -43,8 +51,12 @@ export class SpatialGrid {
     const cellOf = new Int32Array(n);
     const cellStart = new Uint32Array(nx * ny + 1);
     for (let i = 0; i < n; i++) {
-      const x = xy[2 * i], y = xy[2 * i + 1];
-      if (!Number.isFinite(x) || !Number.isFinite(y)) { cellOf[i] = -1; continue; }
+      const x = xy[2 * i],
+        y = xy[2 * i + 1];
+      if (!Number.isFinite(x) || !Number.isFinite(y)) {
+        cellOf[i] = -1;
+        continue;
+      }
       const c = this.cellY(y) * nx + this.cellX(x);
       cellOf[i] = c;
       cellStart[c + 1]++;
@@ -77,17 +89,24 @@ export class SpatialGrid {
    */
   nearest(x, y, rx, ry) {
     if (!(rx > 0) || !(ry > 0) || this.items.length === 0) return -1;
-    const xy = this.xy, start = this.cellStart, items = this.items;
-    const cx0 = this.cellX(x - rx), cx1 = this.cellX(x + rx);
-    const cy0 = this.cellY(y - ry), cy1 = this.cellY(y + ry);
-    const ix = 1 / rx, iy = 1 / ry;
-    let best = -1, bestD = 1;
+    const xy = this.xy,
+      start = this.cellStart,
+      items = this.items;
+    const cx0 = this.cellX(x - rx),
+      cx1 = this.cellX(x + rx);
+    const cy0 = this.cellY(y - ry),
+      cy1 = this.cellY(y + ry);
+    const ix = 1 / rx,
+      iy = 1 / ry;
+    let best = -1,
+      bestD = 1;
     for (let cy = cy0; cy <= cy1; cy++) {
       for (let cx = cx0; cx <= cx1; cx++) {
         const c = cy * this.nx + cx;
         for (let k = start[c], end = start[c + 1]; k < end; k++) {
           const i = items[k];
-          const dx = (xy[2 * i] - x) * ix, dy = (xy[2 * i + 1] - y) * iy;
+          const dx = (xy[2 * i] - x) * ix,
+            dy = (xy[2 * i + 1] - y) * iy;
           const d = dx * dx + dy * dy;
           if (d < bestD || (d === bestD && (best < 0 || i < best))) {
             best = i;
@@ -105,9 +124,12 @@ export class SpatialGrid {
    */
   forEachCandidate(x0, y0, x1, y1, fn) {
     if (this.items.length === 0 || x1 < x0 || y1 < y0) return;
-    const start = this.cellStart, items = this.items;
-    const cx0 = this.cellX(x0), cx1 = this.cellX(x1);
-    const cy0 = this.cellY(y0), cy1 = this.cellY(y1);
+    const start = this.cellStart,
+      items = this.items;
+    const cx0 = this.cellX(x0),
+      cx1 = this.cellX(x1);
+    const cy0 = this.cellY(y0),
+      cy1 = this.cellY(y1);
     for (let cy = cy0; cy <= cy1; cy++) {
       for (let cx = cx0; cx <= cx1; cx++) {
         const c = cy * this.nx + cx;
@@ -124,7 +146,8 @@ export class SpatialGrid {
     const xy = this.xy;
     const out = [];
     this.forEachCandidate(x0, y0, x1, y1, (i) => {
-      const x = xy[2 * i], y = xy[2 * i + 1];
+      const x = xy[2 * i],
+        y = xy[2 * i + 1];
       if (x >= x0 && x <= x1 && y >= y0 && y <= y1) out.push(i);
     });
     return Uint32Array.from(out).sort();

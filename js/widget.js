@@ -12,22 +12,18 @@ import { MapRenderer, pointSize } from "./map_renderer.js";
 import { Overlay } from "./overlay.js";
 import { PreviewPanel } from "./preview_panel.js";
 import { SpatialGrid } from "./spatial_grid.js";
-import {
-  fitView,
-  panBy,
-  pixelsPerUnit,
-  resizeView,
-  toData,
-  zoomAbout,
-  zoomLevel,
-} from "./view.js";
+import { fitView, panBy, pixelsPerUnit, resizeView, toData, zoomAbout, zoomLevel } from "./view.js";
 
 const PICK_RADIUS_PX = 6;
 const DRAG_THRESHOLD_PX = 3;
 const LASSO_STEP_PX = 2;
 
 const TOOLS = [
-  ["pan", "Pan", "Drag: pan · wheel: zoom · click a point: select (shift: toggle) · double-click: fit"],
+  [
+    "pan",
+    "Pan",
+    "Drag: pan · wheel: zoom · click a point: select (shift: toggle) · double-click: fit",
+  ],
   ["lasso", "Lasso", "Drag around points to select them (shift: add)"],
   ["pin", "Pin", "Click to pin a synthetic point (or press p over the map)"],
   ["anchor", "Anchor", "Click a point or a spot to make it the anchor"],
@@ -131,7 +127,9 @@ function render({ model, el: host }) {
 
   const renderer = new MapRenderer(glCanvas, {
     onContextLost() {
-      showGlMessage("The map's WebGL context was lost. It will come back when the browser restores it.");
+      showGlMessage(
+        "The map's WebGL context was lost. It will come back when the browser restores it.",
+      );
     },
     onContextRestored() {
       glMessage.hidden = true;
@@ -163,7 +161,7 @@ function render({ model, el: host }) {
       view: s.view,
       theme: s.theme,
       axisTitles: model.get("_axis_titles") || [],
-      lasso: s.drag && s.drag.lasso ? s.drag.lasso : null,
+      lasso: s.drag?.lasso ? s.drag.lasso : null,
       pins: s.pins,
       anchor: model.get("_anchor_xy"),
       hover:
@@ -303,7 +301,8 @@ function render({ model, el: host }) {
   // ---- picking and preview ---------------------------------------------------------------
   function localPoint(event) {
     const r = glCanvas.getBoundingClientRect();
-    const px = event.clientX - r.left, py = event.clientY - r.top;
+    const px = event.clientX - r.left,
+      py = event.clientY - r.top;
     const d = toData(s.view, s.width, s.height, px, py);
     return { px, py, x: d.x, y: d.y };
   }
@@ -333,7 +332,7 @@ function render({ model, el: host }) {
   }
 
   function onCustomMessage(msg, buffers) {
-    if (!msg || msg.type !== "preview") return;
+    if (msg?.type !== "preview") return;
     if (!decoder.receive(msg)) return;
     // data-preview-id names the preview on screen: set it once an image has decoded, unless a
     // newer reply has replaced it meanwhile.
@@ -373,7 +372,8 @@ function render({ model, el: host }) {
       return;
     }
     s.cursor = p;
-    const dx = p.px - drag.start.px, dy = p.py - drag.start.py;
+    const dx = p.px - drag.start.px,
+      dy = p.py - drag.start.py;
     if (!drag.moved && Math.hypot(dx, dy) >= DRAG_THRESHOLD_PX) drag.moved = true;
     if (s.tool === "pan" && drag.moved) {
       s.view = panBy(drag.startView, s.width, s.height, dx, dy);
@@ -443,7 +443,7 @@ function render({ model, el: host }) {
     const next = zoomAbout(s.view, p.x, p.y, Math.exp(-delta * 0.002), s.fit);
     if (next === s.view) return;
     s.view = next;
-    if (s.drag && s.drag.startView) {
+    if (s.drag?.startView) {
       // Keep panning smoothly when the wheel turns mid-drag.
       s.drag.startView = next;
       s.drag.start = p;
@@ -549,7 +549,8 @@ function render({ model, el: host }) {
     s.disposed = true;
     if (s.raf) cancelAnimationFrame(s.raf);
     for (const [name, fn] of Object.entries(traitHandlers)) model.off(name, fn);
-    for (const [target, type, fn, options] of domHandlers) target.removeEventListener(type, fn, options);
+    for (const [target, type, fn, options] of domHandlers)
+      target.removeEventListener(type, fn, options);
     resizeObserver.disconnect();
     decoder.dispose();
     preview.dispose();

@@ -28,6 +28,7 @@ def register_adapter(type_or_predicate: type | Predicate, factory: Factory) -> N
     >>> register_adapter(MyModel, lambda m, **h: LatentModel(encode=m.to_latent,
     ...                                                       decode=m.from_latent, **h))
     """
+    predicate: Predicate
     if isinstance(type_or_predicate, type):
         cls = type_or_predicate
 

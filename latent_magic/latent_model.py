@@ -102,7 +102,7 @@ class LatentModel:
 
     def decode(self, Z: np.ndarray) -> np.ndarray:
         """Decode latents ``(n, dim)`` to model outputs ``(n, ...)``."""
-        if not self.can_decode:
+        if self._decode is None or self.cannot_decode_reason is not None:
             raise CannotDecodeError(self.cannot_decode_reason)
         Z = np.atleast_2d(np.asarray(Z, dtype=np.float64))
         if Z.shape[1] != self.dim:

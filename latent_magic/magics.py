@@ -40,6 +40,12 @@ class LatentMagics(Magics):
             )
         return getattr(self, f"_{command}")(rest)
 
+    @property
+    def _shell(self) -> Any:
+        if self.shell is None:
+            raise UsageError("%latent needs a running IPython shell.")
+        return self.shell
+
     def _explore(self, rest: str) -> Any:
         from . import explore
 
@@ -62,16 +68,16 @@ class LatentMagics(Magics):
         display(widget)
         widget._mark_shown_by_magic()
         if args.name:
-            self.shell.user_ns[_unquote(args.name)] = widget
+            self._shell.user_ns[_unquote(args.name)] = widget
         return widget
 
     def _resolve(self, expression: str, what: str) -> Any:
         expression = _unquote(expression)
         try:
-            return self.shell.ev(expression)
+            return self._shell.ev(expression)
         except NameError as error:
             name = getattr(error, "name", None) or expression
-            known = [k for k in self.shell.user_ns if not k.startswith("_")]
+            known = [k for k in self._shell.user_ns if not k.startswith("_")]
             close = difflib.get_close_matches(name, known, n=3)
             hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
             raise UsageError(

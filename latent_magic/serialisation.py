@@ -32,7 +32,7 @@ def bytes_to_array(buffer: Any, dtype: str, width: int = 1) -> np.ndarray:
 class BinaryBuffer(traitlets.Bytes):
     """A ``bytes`` trait that also takes the ``memoryview`` the front end's buffers arrive as."""
 
-    def validate(self, obj: Any, value: Any) -> bytes:
+    def validate(self, obj: Any, value: Any) -> bytes | None:
         if isinstance(value, memoryview | bytearray):
             value = bytes(value)
         return super().validate(obj, value)

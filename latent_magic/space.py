@@ -39,7 +39,7 @@ class LatentSpace:
         model: LatentModel,
         checked: CheckedData,
         *,
-        image_shape: Sequence[int] | None = None,
+        image_shape: tuple[int, ...] | None = None,
         preview: Callable[[Any], Any] | None = None,
         labels: Any = None,
     ) -> None:
@@ -111,8 +111,7 @@ class LatentSpace:
     def preview(self, x: float, y: float, index: int | None) -> tuple[dict[str, Any], list[bytes]]:
         """The preview message (content, buffers) of point ``index`` or the spot ``(x, y)``."""
         if index is not None and not 0 <= index < len(self.latents):
-            content = {"kind": "message", "text": f"there is no point {index} on this map."}
-            return content, []
+            return {"kind": "message", "text": f"there is no point {index} on this map."}, []
         if index is None:
             z, title, exact = self.lift(x, y), "empty space", self.projection.exact
         else:
@@ -124,7 +123,8 @@ class LatentSpace:
             result = Preview.message(str(error))
         except Exception as error:  # shown in the preview, not swallowed: the user's code failed
             result = Preview.message(f"preview failed: {type(error).__name__}: {error}")
-        content = {"title": title, "exact": exact, "kind": result.kind, **result.fields}
+        content: dict[str, Any] = {"title": title, "exact": exact, "kind": result.kind}
+        content.update(result.fields)
         return content, result.buffers
 
     def point_title(self, index: int) -> str:
@@ -147,8 +147,8 @@ def build_space(
     """Adapt ``model``, check ``data`` and ``labels``, and lay the data out on a map."""
     if preview is not None and not callable(preview):
         raise TypeError(f"preview must be a function of one decoded output; got {preview!r}.")
-    image_shape = _check_image_shape(image_shape)
-    latent_model = adapt(model, image_shape=image_shape)
+    shape = _check_image_shape(image_shape)
+    latent_model = adapt(model, image_shape=shape)
     if data is None:
         raise ValueError(
             f"explore({latent_model.name}) needs data= to place on the map: the rows to "
@@ -162,9 +162,7 @@ def build_space(
                 f"labels must have one value per row of data ({checked.n_total} rows); "
                 f"got {n_labels if n_labels is not None else type(labels).__name__}."
             )
-    return LatentSpace(
-        latent_model, checked, image_shape=image_shape, preview=preview, labels=labels
-    )
+    return LatentSpace(latent_model, checked, image_shape=shape, preview=preview, labels=labels)
 
 
 def _check_image_shape(shape: Any) -> tuple[int, ...] | None:

@@ -1,6 +1,14 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { codesOf, float32Of, float64Of, sortedUnique, toDataView, uint32Of, viewAs } from "../codecs.js";
+import {
+  codesOf,
+  float32Of,
+  float64Of,
+  sortedUnique,
+  toDataView,
+  uint32Of,
+  viewAs,
+} from "../codecs.js";
 
 test("float32 view of a DataView at a non-zero aligned offset shares memory", () => {
   const backing = new Float32Array([9, 1, 2, 3, 4, 9]);

@@ -19,7 +19,7 @@ function fake(timeoutMs = 5000) {
   const fireTimers = () => {
     const due = [...timers.values()];
     timers.clear();
-    due.forEach((t) => t.fn());
+    for (const t of due) t.fn();
   };
   return { client, sent, timers, fireTimers };
 }

@@ -6,7 +6,8 @@ import { clusteredPoints, rng } from "./random.js";
 
 function brute(xy, poly) {
   const out = [];
-  for (let i = 0; i < xy.length / 2; i++) if (pointInPolygon(xy[2 * i], xy[2 * i + 1], poly)) out.push(i);
+  for (let i = 0; i < xy.length / 2; i++)
+    if (pointInPolygon(xy[2 * i], xy[2 * i + 1], poly)) out.push(i);
   return out;
 }
 
@@ -38,10 +39,13 @@ test("pointsInPolygon agrees with brute force on random lasso-like polygons", ()
   const r = rng(17);
   for (let q = 0; q < 40; q++) {
     // A wobbly star-shaped loop around a random centre, like a hand-drawn lasso.
-    const cx = r() * 20 - 10, cy = r() * 8 - 4, m = 20 + Math.floor(r() * 200);
+    const cx = r() * 20 - 10,
+      cy = r() * 8 - 4,
+      m = 20 + Math.floor(r() * 200);
     const poly = [];
     for (let k = 0; k < m; k++) {
-      const a = (k / m) * 2 * Math.PI, rad = 1 + r() * 5;
+      const a = (k / m) * 2 * Math.PI,
+        rad = 1 + r() * 5;
       poly.push(cx + rad * Math.cos(a), cy + 0.6 * rad * Math.sin(a));
     }
     assert.deepEqual([...pointsInPolygon(xy, grid, poly)], brute(xy, poly), `polygon ${q}`);

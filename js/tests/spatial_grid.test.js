@@ -4,9 +4,11 @@ import { SpatialGrid } from "../spatial_grid.js";
 import { clusteredPoints, rng } from "./random.js";
 
 function bruteNearest(xy, x, y, rx, ry) {
-  let best = -1, bestD = 1;
+  let best = -1,
+    bestD = 1;
   for (let i = 0; i < xy.length / 2; i++) {
-    const dx = (xy[2 * i] - x) / rx, dy = (xy[2 * i + 1] - y) / ry;
+    const dx = (xy[2 * i] - x) / rx,
+      dy = (xy[2 * i + 1] - y) / ry;
     const d = dx * dx + dy * dy;
     if (d < bestD || (d === bestD && (best < 0 || i < best))) {
       best = i;
@@ -19,7 +21,8 @@ function bruteNearest(xy, x, y, rx, ry) {
 function bruteBox(xy, x0, y0, x1, y1) {
   const out = [];
   for (let i = 0; i < xy.length / 2; i++) {
-    const x = xy[2 * i], y = xy[2 * i + 1];
+    const x = xy[2 * i],
+      y = xy[2 * i + 1];
     if (x >= x0 && x <= x1 && y >= y0 && y <= y1) out.push(i);
   }
   return out;
@@ -31,8 +34,10 @@ test("nearest agrees with brute force on random clustered points", () => {
   const r = rng(3);
   let hits = 0;
   for (let q = 0; q < 2000; q++) {
-    const x = r() * 26 - 13, y = r() * 12 - 6;
-    const rx = 0.02 + r() * 0.5, ry = 0.02 + r() * 0.3;
+    const x = r() * 26 - 13,
+      y = r() * 12 - 6;
+    const rx = 0.02 + r() * 0.5,
+      ry = 0.02 + r() * 0.3;
     const expected = bruteNearest(xy, x, y, rx, ry);
     assert.equal(grid.nearest(x, y, rx, ry), expected, `query ${q} at ${x}, ${y}`);
     if (expected >= 0) hits++;
@@ -57,7 +62,10 @@ test("queryBox agrees with brute force", () => {
   const grid = new SpatialGrid(xy);
   const r = rng(9);
   for (let q = 0; q < 300; q++) {
-    const ax = r() * 30 - 15, bx = r() * 30 - 15, ay = r() * 14 - 7, by = r() * 14 - 7;
+    const ax = r() * 30 - 15,
+      bx = r() * 30 - 15,
+      ay = r() * 14 - 7,
+      by = r() * 14 - 7;
     const [x0, x1] = ax < bx ? [ax, bx] : [bx, ax];
     const [y0, y1] = ay < by ? [ay, by] : [by, ay];
     assert.deepEqual([...grid.queryBox(x0, y0, x1, y1)], bruteBox(xy, x0, y0, x1, y1));
