@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
 KINDS = ("image", "record", "text", "custom")
+DATA_KINDS = ("table", "array", "text")
 
 
 class CannotDecodeError(RuntimeError):
@@ -34,6 +35,15 @@ class LatentModel:
         Number of input features ``encode`` expects, when known.
     cannot_decode_reason : str, optional
         Why ``decode`` is unavailable; shown in the preview instead of an image.
+    data_kind : {"table", "array", "text"}
+        What ``encode`` takes: a numeric table ``(n, n_features)`` (columns checked), any
+        numeric array ``(n, ...)`` such as images (numpy or torch), or a list of strings.
+    table : (labels, vectors), optional
+        A model that *is* its data (an embedding table): ``labels`` (n,) and ``vectors``
+        ``(n, dim)`` are what the explorer maps when no data are given.
+    prior : bool
+        Latents of a generator follow a standard normal: with no data, the explorer maps
+        ``sample(n)``.
     hints : dict
         Anything a renderer may use: ``image_shape``, ``value_range``, ``feature_names``.
     """
@@ -48,18 +58,26 @@ class LatentModel:
         name: str = "model",
         n_features: int | None = None,
         cannot_decode_reason: str | None = None,
+        data_kind: str = "table",
+        table: tuple[Sequence[Any], np.ndarray] | None = None,
+        prior: bool = False,
         **hints: Any,
     ) -> None:
         if encode is None and decode is None:
             raise TypeError("LatentModel needs encode=, decode= or both; got neither.")
         if kind is not None and kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}; got {kind!r}.")
+        if data_kind not in DATA_KINDS:
+            raise ValueError(f"data_kind must be one of {DATA_KINDS}; got {data_kind!r}.")
         self._encode = encode
         self._decode = decode
         self._dim = dim
         self.kind = kind
         self.name = name
         self.n_features = n_features
+        self.data_kind = data_kind
+        self.table = table
+        self.prior = prior
         self.hints = hints
         self.cannot_decode_reason = cannot_decode_reason or (
             None if decode is not None else f"{name} has no decoder."
