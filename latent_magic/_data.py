@@ -14,12 +14,13 @@ class CheckedData:
     """The rows of the user's data that can be explored.
 
     ``rows`` are the kept row numbers of the user's data; ``data`` holds just those rows, in
-    the user's own container (a DataFrame stays a DataFrame, so a model fitted on named
-    columns sees them); ``values`` is the same as a float array.
+    the user's own container where that matters (a DataFrame stays a DataFrame, so a model
+    fitted on named columns sees them; texts stay a list of str); ``values`` is the numeric
+    content as a float array, ``None`` for texts.
     """
 
     data: Any
-    values: np.ndarray  # (k, f) float64
+    values: np.ndarray | None  # (k, ...) float64
     rows: np.ndarray  # (k,) int64
     n_total: int
     feature_names: list[str] | None
@@ -28,52 +29,99 @@ class CheckedData:
     def n_dropped(self) -> int:
         return self.n_total - len(self.rows)
 
+    def keep(self, mask: np.ndarray) -> CheckedData:
+        """These data with only the rows where ``mask`` is true."""
+        return CheckedData(
+            _take_rows(self.data, np.flatnonzero(mask)),
+            None if self.values is None else self.values[mask],
+            self.rows[mask],
+            self.n_total,
+            self.feature_names,
+        )
 
-def check_data(data: Any, n_features: int | None, model_name: str) -> CheckedData:
-    """Check ``data`` against what the model expects and leave out non-finite rows.
+
+def check_data(
+    data: Any, n_features: int | None, model_name: str, *, data_kind: str = "table"
+) -> CheckedData:
+    """Check ``data`` against what the model takes and leave out non-finite rows.
+
+    ``data_kind`` is ``"table"`` (numeric ``(n, n_features)``), ``"array"`` (numeric
+    ``(n, ...)``, e.g. images, numpy or torch) or ``"text"`` (a sequence of str).
 
     Raises
     ------
     ValueError
-        Empty data, data that are not a 2-D numeric table, the wrong number of features,
-        or no finite row at all.
+        Empty data, data of the wrong kind or shape, or no finite row at all.
     """
+    if data_kind == "text":
+        return _check_texts(data, model_name)
     feature_names = _column_names(data)
-    try:
-        values = np.asarray(data, dtype=np.float64)
-    except (TypeError, ValueError) as error:
-        raise ValueError(
-            f"data must be a numeric table (n_samples, n_features); {model_name} cannot "
-            f"take {type(data).__name__} ({error})."
-        ) from None
-    if values.ndim != 2:
+    values = _numeric(data, model_name)
+    wanted = "2-D (n_samples, n_features)" if data_kind == "table" else "(n_samples, ...)"
+    if values.ndim < 2 or (data_kind == "table" and values.ndim != 2):
         hint = " (one sample? use X.reshape(1, -1))" if values.ndim == 1 else ""
-        raise ValueError(
-            f"data must be 2-D (n_samples, n_features); got shape {values.shape}{hint}."
-        )
+        raise ValueError(f"data must be {wanted}; got shape {values.shape}{hint}.")
     if values.shape[0] == 0:
         raise ValueError(f"data is empty: expected at least one row; got shape {values.shape}.")
-    if n_features is not None and values.shape[1] != n_features:
+    if n_features is not None and data_kind == "table" and values.shape[1] != n_features:
         raise ValueError(
             f"{model_name} was fitted on {n_features} features, but data has "
             f"{values.shape[1]} columns (shape {values.shape})."
         )
-    finite = np.isfinite(values).all(axis=1)
-    rows = np.flatnonzero(finite)
-    if len(rows) == 0:
+    finite = np.isfinite(values.reshape(len(values), -1)).all(axis=1)
+    if not finite.any():
         raise ValueError(
             f"every row of data has NaN or inf values ({values.shape[0]} rows); nothing to map."
         )
-    n_dropped = values.shape[0] - len(rows)
-    if n_dropped:
+    checked = CheckedData(data, values, np.arange(len(values)), len(values), feature_names)
+    if not finite.all():
         warnings.warn(
-            f"{n_dropped} of {values.shape[0]} rows of data have NaN or inf values and are "
-            "left out of the map.",
-            stacklevel=3,
+            f"{int((~finite).sum())} of {len(values)} rows of data have NaN or inf values and "
+            "are left out of the map.",
+            stacklevel=4,
         )
-        values = values[rows]
-        data = _take_rows(data, rows)
-    return CheckedData(data, values, rows, int(finite.shape[0]), feature_names)
+        checked = checked.keep(finite)
+    return checked
+
+
+def check_latents(data: Any, dim: int, model_name: str) -> CheckedData:
+    """Latent codes the user already has, ``(n, dim)``, for a model that cannot encode."""
+    try:
+        return check_data(data, dim, model_name, data_kind="table")
+    except ValueError as error:
+        raise ValueError(
+            f"{model_name} cannot encode data, so data= must be latent codes of shape "
+            f"(n, {dim}): {error}"
+        ) from None
+
+
+def _check_texts(data: Any, model_name: str) -> CheckedData:
+    if isinstance(data, str) or not hasattr(data, "__len__"):
+        raise ValueError(
+            f"{model_name} embeds texts: data must be a list of strings; got {type(data).__name__}."
+        )
+    texts = list(data)
+    if not texts:
+        raise ValueError("data is empty: expected at least one string.")
+    wrong = [i for i, t in enumerate(texts) if not isinstance(t, str)]
+    if wrong:
+        raise ValueError(
+            f"{model_name} embeds texts: every item of data must be a str; items {wrong[:5]} "
+            f"are {type(texts[wrong[0]]).__name__}."
+        )
+    return CheckedData(texts, None, np.arange(len(texts)), len(texts), None)
+
+
+def _numeric(data: Any, model_name: str) -> np.ndarray:
+    if hasattr(data, "detach") and hasattr(data, "cpu"):  # a torch tensor
+        data = data.detach().cpu().numpy()
+    try:
+        return np.asarray(data, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        raise ValueError(
+            f"data must be numeric (n_samples, ...); {model_name} cannot take "
+            f"{type(data).__name__} ({error})."
+        ) from None
 
 
 def _column_names(data: Any) -> list[str] | None:
@@ -84,4 +132,8 @@ def _column_names(data: Any) -> list[str] | None:
 def _take_rows(data: Any, rows: np.ndarray) -> Any:
     if hasattr(data, "iloc"):
         return data.iloc[rows]
+    if isinstance(data, list):
+        return [data[i] for i in rows]
+    if hasattr(data, "detach"):  # torch tensors index like arrays
+        return data[rows]
     return np.asarray(data)[rows]

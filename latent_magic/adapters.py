@@ -65,8 +65,15 @@ def adapt(obj: Any, **hints: Any) -> LatentModel:
                     f"{type(model).__name__}; it must return a LatentModel."
                 )
             return model
-    from . import _sklearn
+    from . import _embeddings, _sklearn, _torch
 
+    # Order matters: a sentence encoder is also a torch module, and tables are plain data.
+    if _embeddings.looks_like_table(obj):
+        return _embeddings.adapt_table(obj, **hints)
+    if _embeddings.looks_like_text_encoder(obj):
+        return _embeddings.adapt_text_encoder(obj, **hints)
+    if _torch.looks_like_torch_module(obj):
+        return _torch.adapt_module(obj, **hints)
     if _sklearn.looks_like_transformer(obj):
         return _sklearn.adapt_transformer(obj, **hints)
     raise TypeError(_unsupported_message(obj))
@@ -81,6 +88,8 @@ def _unsupported_message(obj: Any) -> str:
     return (
         f"{what}. Expected a model with transform() and inverse_transform() (PCA, "
         "TruncatedSVD, KernelPCA(fit_inverse_transform=True), FastICA, NMF, a Pipeline ending "
-        "in one), or LatentModel(encode=..., decode=...); for your own class, "
+        "in one), a torch generator, autoencoder or VAE, an embedding table (dict of vectors, "
+        "(labels, matrix), a DataFrame indexed by label), a text encoder with "
+        ".encode(list_of_str), or LatentModel(encode=..., decode=...); for your own class, "
         "register_adapter(YourClass, factory)."
     )

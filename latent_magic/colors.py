@@ -21,6 +21,8 @@ _VIRIDIS_STOPS = [
 ]  # fmt: skip
 MAX_CATEGORIES = 65536
 _CONTINUOUS_MIN_UNIQUE = 24  # numeric labels with more distinct values get a colour scale
+# Labels that name each point (words of a table) are for hovering, not for colouring.
+_ALL_UNIQUE_MAX_LEGEND = 20
 
 
 @dataclass
@@ -53,7 +55,7 @@ def _categorical(values: np.ndarray, title: str) -> LabelColors:
     if values.dtype.kind == "O":
         values = values.astype(str)  # np.unique cannot order mixed Python objects
     names, codes = np.unique(values, return_inverse=True)
-    if len(names) > MAX_CATEGORIES:
+    if len(names) > MAX_CATEGORIES or (len(names) == len(values) > _ALL_UNIQUE_MAX_LEGEND):
         # Too many to colour apart (e.g. one word per point): one colour, labels on hover.
         return _no_colors()
     dtype = np.uint8 if len(names) <= 256 else np.uint16

@@ -13,9 +13,14 @@ def test_small_integer_labels_are_categories_with_a_legend():
     assert len(set(colors.palette)) == 3
 
 
+def test_labels_naming_every_point_are_not_colours():
+    colors = label_colors(np.array([f"w{i}" for i in range(100)]), 100)
+    assert colors.legend == {"kind": "none"}
+
+
 def test_many_categories_use_two_byte_codes_and_distinct_colours():
-    labels = np.array([f"w{i}" for i in range(1000)])
-    colors = label_colors(labels, 1000)
+    labels = np.array([f"w{i % 1000}" for i in range(2000)])
+    colors = label_colors(labels, 2000)
     assert colors.codes.dtype == np.uint16
     assert len(set(colors.palette)) > 900
 

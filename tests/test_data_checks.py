@@ -31,7 +31,7 @@ def test_dataframes_keep_their_columns_and_type():
         (np.zeros((0, 4)), r"data is empty: expected at least one row; got shape \(0, 4\)"),
         (np.zeros(4), r"must be 2-D .* got shape \(4,\) \(one sample\? use X.reshape"),
         (np.zeros((5, 3)), r"PCA was fitted on 4 features, but data has 3 columns"),
-        ([["a", "b", "c", "d"]], "numeric table"),
+        ([["a", "b", "c", "d"]], "data must be numeric"),
         (np.full((2, 4), np.nan), "every row of data has NaN or inf"),
     ],
 )

@@ -1,0 +1,88 @@
+"""Generators and embedding tables in the real browser."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from .test_explorer_e2e import MapView
+
+pytestmark = pytest.mark.e2e
+
+GENERATOR = (
+    "%load_ext latent_magic\n"
+    "import torch\n"
+    "from torch import nn\n"
+    "torch.manual_seed(0)\n"
+    "class Generator(nn.Module):\n"
+    "    nz = 6\n"
+    "    def __init__(self):\n"
+    "        super().__init__()\n"
+    "        self.net = nn.Sequential(\n"
+    "            nn.ConvTranspose2d(6, 16, 4, 1, 0), nn.ReLU(),\n"
+    "            nn.ConvTranspose2d(16, 1, 4, 2, 1), nn.Tanh())\n"
+    "    def forward(self, z):\n"
+    "        return self.net(z)\n"
+    "G = Generator()\n"
+    "w = %latent explore G --samples 500"
+)
+
+
+def test_a_gan_explored_without_data_decodes_empty_space(open_notebook):
+    nb = open_notebook([GENERATOR])
+    nb.run_cell(0, timeout=180)
+    view = MapView(nb)
+    view.wait_drawn(500)
+    points = np.array(nb.kernel.eval("w.points.tolist()"))
+    spot_a, spot_b = view.empty_spots(points, 2, clearance=15.0)
+    shown = []
+    for spot in (spot_a, spot_b):
+        view.hover(spot)
+        assert view.root.locator(".lm-preview-title").inner_text() == "empty space"
+        pixels = view.preview_pixels()
+        x, y = view.to_data(spot)[0]
+        decoded = np.array(nb.kernel.eval(f"w.decode_at({float(x)!r}, {float(y)!r}).tolist()"))
+        expected = (np.clip((decoded[0] + 1) / 2, 0, 1) * 255 + 0.5).astype(np.uint8)
+        assert pixels.shape == expected.shape == (8, 8)
+        np.testing.assert_allclose(pixels, expected, atol=12)
+        shown.append(pixels.astype(int))
+    assert np.abs(shown[0] - shown[1]).max() > 20, "the preview did not change"
+    nb.screenshot("gan-empty-space", locator=view.root)
+
+
+TABLE = (
+    "%load_ext latent_magic\n"
+    "import numpy as np\n"
+    "rng = np.random.default_rng(0)\n"
+    "topics = {'animal': ['cat', 'dog', 'horse', 'sheep', 'spider'],\n"
+    "          'vehicle': ['car', 'bus', 'train', 'bicycle', 'truck'],\n"
+    "          'food': ['bread', 'apple', 'cheese', 'rice', 'soup']}\n"
+    "centres = {t: rng.normal(size=16) * 3 for t in topics}\n"
+    "vectors = {w: centres[t] + rng.normal(size=16) for t, ws in topics.items() for w in ws}\n"
+    "w = %latent explore vectors"
+)
+
+
+def test_an_embedding_table_lists_the_nearest_words_on_hover(open_notebook):
+    nb = open_notebook([TABLE])
+    nb.run_cell(0, timeout=120)
+    view = MapView(nb)
+    view.wait_drawn(15)
+    points = np.array(nb.kernel.eval("w.points.tolist()"))
+    words = nb.kernel.eval("list(vectors)")
+    target = words.index("horse")
+    nb.page.mouse.move(*view.to_page(points)[target], steps=3)
+    nb.wait_for_js(
+        "() => document.querySelector('.lm-preview-title').textContent.startsWith('horse')"
+        " && document.querySelectorAll('.lm-neighbour-label').length > 0",
+        what="the nearest words of 'horse'",
+    )
+    shown = nb.page.locator(".lm-neighbour-label").all_inner_texts()
+    table = np.array(nb.kernel.eval("w.latents.tolist()"))
+    unit = table / np.linalg.norm(table, axis=1, keepdims=True)
+    similarity = unit @ unit[target]
+    similarity[target] = -np.inf
+    expected = [words[i] for i in np.argsort(-similarity)[: len(shown)]]
+    assert shown == expected
+    assert set(shown[:4]) <= {"cat", "dog", "sheep", "spider"}
+    nb.screenshot("table-neighbours", locator=view.root)
