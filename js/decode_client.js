@@ -1,6 +1,7 @@
-// Latest-wins decode requests: at most one in flight; newer positions overwrite the pending
-// one, which is sent when the in-flight reply arrives (matched by id) or when the in-flight
-// request times out (a reply that never comes must not freeze the preview).
+// Latest-wins preview requests (hover decodes and walk steps share one slot): at most one in
+// flight; a newer request overwrites the pending one, which is sent when the in-flight reply
+// arrives (matched by id) or when the in-flight request times out (a reply that never comes
+// must not freeze the preview).
 
 export class DecodeClient {
   /**
@@ -15,7 +16,7 @@ export class DecodeClient {
     this.nextId = 1;
     /** @type {{id: number, key: string} | null} */
     this.inFlight = null;
-    /** @type {{x: number, y: number, index: number|null, key: string} | null} */
+    /** @type {{key: string, content: object} | null} */
     this.pending = null;
     this.lastKey = null;
     this.shownId = 0;
@@ -28,12 +29,27 @@ export class DecodeClient {
    */
   request(x, y, index = null) {
     const key = index === null ? `@${x},${y}` : `#${index}`;
+    this.ask(key, { type: "decode", x, y, index });
+  }
+
+  /** Asks for a preview `t` standard deviations from the anchor along `direction`. */
+  walk(direction, t) {
+    this.ask(`~${t} ${direction}`, { type: "walk", direction, t });
+  }
+
+  /**
+   * Queues one request; `key` names what it asks for (repeats of the latest are dropped) and
+   * `content` is the message without its id.
+   * @param {string} key
+   * @param {object} content
+   */
+  ask(key, content) {
     if (this.inFlight !== null && key === this.inFlight.key) {
       this.pending = null; // the reply on its way already answers this
       return;
     }
     if (this.inFlight === null && key === this.lastKey) return;
-    this.pending = { x, y, index, key };
+    this.pending = { key, content };
     if (this.inFlight === null) this.flush();
   }
 
@@ -45,7 +61,7 @@ export class DecodeClient {
     this.inFlight = { id, key: p.key };
     this.lastKey = p.key;
     this.timer = this.setTimer(() => this.expire(id), this.timeoutMs);
-    this.send({ type: "decode", id, x: p.x, y: p.y, index: p.index });
+    this.send({ ...p.content, id });
   }
 
   expire(id) {

@@ -1,5 +1,12 @@
-// The 2-D canvas over the map: axes ticks and titles, the lasso being drawn, pins, the
-// anchor, the hovered point's ring and the cursor crosshair. Redrawn with every map frame.
+// The 2-D canvas over the map: axes ticks and titles, the rings of groups A and B, the lasso
+// being drawn, pins, the anchor, labelled marks (e.g. an arithmetic result), the walk marker
+// and its trail, the hovered point's ring and the cursor crosshair. Redrawn with every frame.
+
+/** Rings drawn per group at most; beyond that the counts in the bar say enough. */
+const MAX_GROUP_RINGS = 4000;
+export const GROUP_COLORS = ["#e8590c", "#0b8a7a"];
+const WALK_COLOR = "#9c27b0";
+const MARK_COLOR = "#1e88e5";
 
 /**
  * Round tick values covering [a, b]: steps of 1, 2 or 5 × 10^k, about `count` of them.
@@ -58,6 +65,11 @@ export class Overlay {
    * @param {number[]|null} s.anchor [x, y]
    * @param {{x: number, y: number, radius: number}|null} s.hover hovered point, radius in px
    * @param {{x: number, y: number}|null} s.cursor cursor position in data coordinates
+   * @param {Float32Array} [s.positions] interleaved point positions (for the groups)
+   * @param {Uint32Array[]} [s.groups] point indices of groups A and B
+   * @param {number} [s.pointRadius] radius of a drawn point in px
+   * @param {{x: number, y: number, label: string}[]} [s.marks] labelled synthetic points
+   * @param {number[]|null} [s.walk] interleaved walk positions, oldest first; the last is now
    */
   draw(s) {
     const ctx = this.ctx;
@@ -70,6 +82,15 @@ export class Overlay {
     ctx.clearRect(0, 0, w, h);
 
     this.drawAxes(s, px, py);
+
+    if (s.groups && s.positions) {
+      s.groups.forEach((indices, g) => {
+        drawGroup(ctx, s.positions, indices, px, py, w, h, (s.pointRadius ?? 2) + 2.5);
+        ctx.strokeStyle = GROUP_COLORS[g % GROUP_COLORS.length];
+        ctx.lineWidth = 1.5;
+        ctx.stroke();
+      });
+    }
 
     if (s.lasso && s.lasso.length >= 4) {
       ctx.beginPath();
@@ -104,6 +125,14 @@ export class Overlay {
     ) {
       drawAnchor(ctx, px(s.anchor[0]), py(s.anchor[1]));
     }
+
+    for (const m of s.marks ?? []) {
+      if (Number.isFinite(m?.x) && Number.isFinite(m?.y)) {
+        drawMark(ctx, px(m.x), py(m.y), String(m.label ?? ""), s.theme);
+      }
+    }
+
+    if (s.walk && s.walk.length >= 2) drawWalk(ctx, s.walk, px, py, s.theme);
 
     const pins = s.pins;
     for (let k = 0; k + 1 < pins.length; k += 2) drawStar(ctx, px(pins[k]), py(pins[k + 1]), 8);
@@ -227,5 +256,71 @@ function drawAnchor(ctx, x, y) {
   ring();
   ctx.lineWidth = 2;
   ctx.strokeStyle = "#d62728";
+  ctx.stroke();
+}
+
+/** One path of small rings around the group's points inside the map (at most a few thousand). */
+function drawGroup(ctx, positions, indices, px, py, w, h, r) {
+  ctx.beginPath();
+  const n = positions.length >> 1;
+  let drawn = 0;
+  for (let k = 0; k < indices.length && drawn < MAX_GROUP_RINGS; k++) {
+    const i = indices[k];
+    if (i >= n) continue;
+    const x = px(positions[2 * i]),
+      y = py(positions[2 * i + 1]);
+    if (x < -r || y < -r || x > w + r || y > h + r) continue;
+    ctx.moveTo(x + r, y);
+    ctx.arc(x, y, r, 0, 2 * Math.PI);
+    drawn++;
+  }
+}
+
+/** A hollow circle with its label beside it, both haloed so they read on any points. */
+function drawMark(ctx, x, y, label, theme) {
+  ctx.beginPath();
+  ctx.arc(x, y, 6, 0, 2 * Math.PI);
+  ctx.lineWidth = 4.5;
+  ctx.strokeStyle = theme.bg;
+  ctx.stroke();
+  ctx.lineWidth = 2;
+  ctx.strokeStyle = MARK_COLOR;
+  ctx.stroke();
+  if (!label) return;
+  ctx.font = `600 11px ${theme.font}`;
+  ctx.textAlign = "left";
+  ctx.textBaseline = "middle";
+  ctx.lineWidth = 3;
+  ctx.strokeStyle = theme.bg;
+  ctx.strokeText(label, x + 10, y);
+  ctx.fillStyle = theme.fg;
+  ctx.fillText(label, x + 10, y);
+}
+
+/** The recent walk positions as a thin line and a filled diamond at the newest one. */
+function drawWalk(ctx, walk, px, py, theme) {
+  const last = walk.length - 2;
+  if (walk.length >= 4) {
+    ctx.beginPath();
+    ctx.moveTo(px(walk[0]), py(walk[1]));
+    for (let k = 2; k <= last; k += 2) ctx.lineTo(px(walk[k]), py(walk[k + 1]));
+    ctx.lineWidth = 1.5;
+    ctx.strokeStyle = WALK_COLOR;
+    ctx.globalAlpha = 0.6;
+    ctx.stroke();
+    ctx.globalAlpha = 1;
+  }
+  const x = px(walk[last]),
+    y = py(walk[last + 1]);
+  ctx.beginPath();
+  ctx.moveTo(x, y - 8);
+  ctx.lineTo(x + 6, y);
+  ctx.lineTo(x, y + 8);
+  ctx.lineTo(x - 6, y);
+  ctx.closePath();
+  ctx.fillStyle = WALK_COLOR;
+  ctx.fill();
+  ctx.lineWidth = 1.5;
+  ctx.strokeStyle = theme.bg;
   ctx.stroke();
 }

@@ -1,8 +1,10 @@
 // The right-hand preview panel: title, decoder badge, the decoded preview (image, record
-// bars, the user's HTML or a message) and the coordinates of the previewed spot.
+// bars, the user's HTML or a message), the coordinates of the previewed spot and how far it
+// lies from the data (with a warning when the decoding is an extrapolation).
 // Labels always go in as text; only `kind: "html"` (the user's own preview function) is HTML.
 
 import { el } from "./dom.js";
+import { distanceText } from "./ops_format.js";
 
 const MAX_FEATURES = 64;
 
@@ -22,7 +24,8 @@ export class PreviewPanel {
     head.append(this.title, this.badge);
     this.body = el("div", "lm-preview-body");
     this.coords = el("div", "lm-preview-coords");
-    this.root.append(head, this.body, this.coords);
+    this.distance = el("div", "lm-preview-distance");
+    this.root.append(head, this.body, this.coords, this.distance);
     this.url = null;
     this.decoder = { can_decode: true, exact: false, reason: "" };
     this.shown = false;
@@ -60,12 +63,27 @@ export class PreviewPanel {
   /** Shows a note that needs no kernel reply, e.g. empty space for a model that cannot decode. */
   showNote(title, text, coords = "") {
     this.coords.textContent = coords;
+    this.showDistance(null);
     if (this.note === text && this.title.textContent === title) return;
     this.note = text;
     this.title.textContent = title;
     this.title.title = title;
     this.coords.textContent = coords;
     this.showMessage(text);
+  }
+
+  /** The distance line, and the "off the data" chip when the latent is far from every point. */
+  showDistance(distance) {
+    const d = distanceText(distance);
+    this.distance.replaceChildren();
+    if (d === null) return;
+    this.distance.append(el("span", "lm-distance-text", d.text));
+    if (d.offData) {
+      const chip = el("span", "lm-offdata", "off the data");
+      chip.title =
+        "Far from every data point: this decoding is an extrapolation, not something the model has seen.";
+      this.distance.append(chip);
+    }
   }
 
   clearBody() {
@@ -93,12 +111,16 @@ export class PreviewPanel {
     const where =
       Number.isFinite(msg.x) && Number.isFinite(msg.y) ? `x ${fmt(msg.x)}, y ${fmt(msg.y)}` : "";
     this.coords.textContent = msg.index != null ? `point ${msg.index} · ${where}` : where;
+    this.showDistance(msg.distance);
 
     if (msg.kind === "image" && buffers && buffers.length > 0) {
       return this.showImage(msg, buffers[0]);
     } else if (msg.kind === "record" && Array.isArray(msg.features)) {
       this.clearBody();
       this.body.append(recordView(msg.features));
+    } else if (msg.kind === "neighbors" && Array.isArray(msg.neighbors)) {
+      this.clearBody();
+      this.body.append(neighboursView(msg.neighbors));
     } else if (msg.kind === "html") {
       this.clearBody();
       const html = el("div", "lm-preview-html");
@@ -140,6 +162,24 @@ export class PreviewPanel {
   dispose() {
     this.revoke();
   }
+}
+
+/** The nearest labels, best first, each with its cosine similarity as a bar. */
+function neighboursView(neighbours) {
+  const list = el("ol", "lm-neighbours");
+  for (const n of neighbours) {
+    const row = el("li", "lm-neighbour");
+    const score = Number(n.score);
+    const label = el("span", "lm-neighbour-label", String(n.label ?? ""));
+    label.title = String(n.label ?? "");
+    const track = el("span", "lm-neighbour-track");
+    const bar = el("span", "lm-neighbour-bar");
+    bar.style.width = `${Math.max(0, Math.min(1, score)) * 100}%`;
+    track.append(bar);
+    row.append(label, track, el("span", "lm-neighbour-score", fmt(score)));
+    list.append(row);
+  }
+  return list;
 }
 
 /** Bars of (value - mean) / std, one row per feature, clipped at ±3. */

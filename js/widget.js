@@ -1,5 +1,5 @@
 // The anywidget entry: builds the DOM, wires the model's traits and messages to the map,
-// overlay, preview panel and legend, and turns pointer input into tools.
+// overlay, preview panel, legend and operations bar, and turns pointer input into tools.
 // Protocol: docs/protocol.md (trait names, message shapes, data- attributes, class names).
 
 import "./widget.css";
@@ -9,6 +9,7 @@ import { el } from "./dom.js";
 import { pointsInPolygon, toggle, union } from "./lasso.js";
 import { renderLegend, renderStatus } from "./legend.js";
 import { MapRenderer, pointSize } from "./map_renderer.js";
+import { OperationsBar } from "./operations.js";
 import { Overlay } from "./overlay.js";
 import { PreviewPanel } from "./preview_panel.js";
 import { SpatialGrid } from "./spatial_grid.js";
@@ -17,6 +18,8 @@ import { fitView, panBy, pixelsPerUnit, resizeView, toData, zoomAbout, zoomLevel
 const PICK_RADIUS_PX = 6;
 const DRAG_THRESHOLD_PX = 3;
 const LASSO_STEP_PX = 2;
+const WALK_TRAIL = 16; // walk positions kept for the trail on the map
+const NOTICE_MS = { info: 5000, error: 10000 };
 
 const TOOLS = [
   [
@@ -76,6 +79,12 @@ function render({ model, el: host }) {
     b.title = title;
     toolbar.append(b);
   }
+  const opsToggle = el("button", "lm-button lm-action lm-ops-toggle", "Operations");
+  opsToggle.type = "button";
+  opsToggle.dataset.action = "toggle-ops";
+  opsToggle.title = "Show or hide axes, walking, directions and arithmetic";
+  opsToggle.setAttribute("aria-expanded", "true");
+  toolbar.append(opsToggle);
 
   const body = el("div", "lm-body");
   const main = el("div", "lm-main");
@@ -89,7 +98,23 @@ function render({ model, el: host }) {
   glMessage.hidden = true;
   map.append(glCanvas, overlayCanvas, glMessage);
   const status = el("div", "lm-status");
-  main.append(toolbar, map, status);
+  const notice = el("div", "lm-notice");
+  notice.setAttribute("role", "status");
+  notice.hidden = true;
+  const statusBar = el("div", "lm-statusbar");
+  statusBar.append(status, notice);
+  const ops = new OperationsBar({
+    send: (content, buffers) =>
+      buffers ? model.send(content, undefined, buffers) : model.send(content),
+    walk: walkTo,
+    selection: () => s.selection,
+    toBuffer: toDataView,
+    changed: () => {
+      publish();
+      schedule();
+    },
+  });
+  main.append(toolbar, map, statusBar, ops.root);
 
   const side = el("div", "lm-side");
   const preview = new PreviewPanel();
@@ -120,6 +145,10 @@ function render({ model, el: host }) {
     frames: 0,
     drawn: 0,
     theme: readTheme(root),
+    walk: null, // recent walk positions, interleaved, newest last
+    walkDirection: "",
+    notice: "",
+    noticeTimer: 0,
     raf: 0,
     disposed: false,
   };
@@ -169,6 +198,11 @@ function render({ model, el: host }) {
           ? { x: s.positions[2 * s.hover], y: s.positions[2 * s.hover + 1], radius: size / 2 }
           : null,
       cursor: s.cursor,
+      positions: s.positions,
+      groups: [ops.groupA, ops.groupB],
+      pointRadius: size / 2,
+      marks: marks(),
+      walk: s.walk,
     });
     if (drawn >= 0) {
       s.frames += 1;
@@ -185,6 +219,17 @@ function render({ model, el: host }) {
     d.selected = String(s.selectedShown);
     d.pins = String(s.pins.length >> 1);
     d.tool = s.tool;
+    d.axes = JSON.stringify(model.get("_axes") || []);
+    d.marks = String(marks().length);
+    d.walkT = String(ops.walkT);
+    d.groupA = String(ops.groupA.length);
+    d.groupB = String(ops.groupB.length);
+    d.notice = s.notice;
+  }
+
+  function marks() {
+    const m = model.get("_marks");
+    return Array.isArray(m) ? m : [];
   }
 
   function applySize() {
@@ -211,6 +256,8 @@ function render({ model, el: host }) {
     s.fit = fitView(s.grid.bounds, s.width, s.height);
     s.view = { ...s.fit };
     s.hover = -1;
+    s.walk = null; // its positions were on the old map
+    ops.fitGroups(s.n);
     renderer.setPoints(s.positions);
     loadCodes();
     applySelection(s.selection);
@@ -331,9 +378,46 @@ function render({ model, el: host }) {
     schedule();
   }
 
+  /** A walk step: shares the decode's latest-wins slot, so the newest request wins. */
+  function walkTo(direction, t) {
+    if (direction !== s.walkDirection) s.walk = null;
+    s.walkDirection = direction;
+    decoder.walk(direction, t);
+  }
+
+  /** Keeps the walk trail in step with the preview on display. */
+  function trackWalk(msg) {
+    const xy = msg.walk_xy;
+    if (Array.isArray(xy) && Number.isFinite(xy[0]) && Number.isFinite(xy[1])) {
+      const trail = s.walk ?? [];
+      trail.push(xy[0], xy[1]);
+      s.walk = trail.length > 2 * WALK_TRAIL ? trail.slice(-2 * WALK_TRAIL) : trail;
+    } else {
+      s.walk = null; // a hover preview took the panel back
+    }
+    schedule();
+  }
+
+  function showNotice(msg) {
+    s.notice = String(msg.text ?? "");
+    const level = msg.level === "error" ? "error" : "info";
+    notice.textContent = s.notice;
+    notice.classList.toggle("lm-notice-error", level === "error");
+    notice.hidden = s.notice === "";
+    clearTimeout(s.noticeTimer);
+    s.noticeTimer = setTimeout(() => {
+      notice.hidden = true;
+    }, NOTICE_MS[level]);
+    ops.syncAxes(); // a refused set_axes leaves the pickers on the old axes
+    publish();
+  }
+
   function onCustomMessage(msg, buffers) {
+    if (msg?.type === "arithmetic_result") ops.showArithmetic(msg);
+    else if (msg?.type === "notice") showNotice(msg);
     if (msg?.type !== "preview") return;
     if (!decoder.receive(msg)) return;
+    trackWalk(msg);
     // data-preview-id names the preview on screen: set it once an image has decoded, unless a
     // newer reply has replaced it meanwhile.
     preview.show(msg, buffers || []).then(
@@ -479,6 +563,11 @@ function render({ model, el: host }) {
     }
   }
 
+  function loadAxes() {
+    ops.setAxes(model.get("_axis_options"), model.get("_axes"), model.get("_projection"));
+    publish();
+  }
+
   function onToolbarClick(event) {
     const b = event.target.closest("button");
     if (!b || !toolbar.contains(b)) return;
@@ -487,6 +576,10 @@ function render({ model, el: host }) {
     if (action === "clear-selection") setSelection(new Uint32Array(0));
     else if (action === "clear-pins") setPins(new Float64Array(0));
     else if (action === "reset-view") resetView();
+    else if (action === "toggle-ops") {
+      ops.root.hidden = !ops.root.hidden;
+      b.setAttribute("aria-expanded", String(!ops.root.hidden));
+    }
   }
 
   // ---- wiring ----------------------------------------------------------------------------
@@ -498,7 +591,19 @@ function render({ model, el: host }) {
     "change:_legend": loadPalette,
     "change:_selection": loadSelection,
     "change:_pins": loadPins,
-    "change:_anchor_xy": schedule,
+    "change:_anchor_xy": () => {
+      s.walk = null;
+      decoder.reset(); // the same walk step from a new anchor is a new request
+      schedule();
+    },
+    "change:_axis_options": loadAxes,
+    "change:_axes": loadAxes,
+    "change:_projection": loadAxes,
+    "change:_walk_options": () => ops.setWalkOptions(model.get("_walk_options")),
+    "change:_marks": () => {
+      publish();
+      schedule();
+    },
     "change:_axis_titles": schedule,
     "change:_decoder": () => preview.setDecoder(model.get("_decoder")),
     "change:_status": () => renderStatus(status, model.get("_status")),
@@ -534,6 +639,8 @@ function render({ model, el: host }) {
   preview.setDecoder(model.get("_decoder"));
   renderStatus(status, model.get("_status"));
   loadPalette();
+  loadAxes();
+  ops.setWalkOptions(model.get("_walk_options"));
   s.pins = float64Of(model.get("_pins"));
   {
     let sel = uint32Of(model.get("_selection"));
@@ -548,11 +655,13 @@ function render({ model, el: host }) {
   return () => {
     s.disposed = true;
     if (s.raf) cancelAnimationFrame(s.raf);
+    clearTimeout(s.noticeTimer);
     for (const [name, fn] of Object.entries(traitHandlers)) model.off(name, fn);
     for (const [target, type, fn, options] of domHandlers)
       target.removeEventListener(type, fn, options);
     resizeObserver.disconnect();
     decoder.dispose();
+    ops.dispose();
     preview.dispose();
     renderer.dispose();
     root.remove();

@@ -10,31 +10,45 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .adapters import adapt, register_adapter
+from .arithmetic import arithmetic
+from .directions import Direction, direction, principal_directions
 from .latent_model import CannotDecodeError, LatentModel
+from .space import DEFAULT_SAMPLES
 
 if TYPE_CHECKING:
     from .widget import LatentExplorer
 
 __all__ = [
     "CannotDecodeError",
+    "Direction",
     "LatentExplorer",
     "LatentModel",
     "adapt",
+    "arithmetic",
+    "direction",
     "explore",
     "load_ipython_extension",
+    "principal_directions",
     "register_adapter",
 ]
 __version__ = "0.1.0"
 
 
 def explore(
-    model: Any,
+    model: Any = None,
     data: Any = None,
     *,
     labels: Any = None,
     image_shape: Sequence[int] | None = None,
     preview: Callable[[Any], Any] | None = None,
     height: int = 420,
+    encode: Callable[[Any], Any] | None = None,
+    decode: Callable[[Any], Any] | None = None,
+    n_samples: int = DEFAULT_SAMPLES,
+    seed: int = 0,
+    latent_dim: int | None = None,
+    projection: str = "pca",
+    axes: Sequence[Any] | None = None,
 ) -> LatentExplorer:
     """Map ``data`` through ``model``'s latent space in a widget with live decoding.
 
@@ -43,9 +57,15 @@ def explore(
     model : object
         A fitted scikit-learn transformer with ``transform``/``inverse_transform`` (PCA,
         TruncatedSVD, KernelPCA(fit_inverse_transform=True), FastICA, NMF, or a Pipeline
-        ending in one), a ``LatentModel``, or anything ``register_adapter`` taught.
-    data : array-like (n, f)
-        Rows to encode and place on the map.
+        ending in one); a torch generator (latent → image), autoencoder or VAE; an
+        embedding table (``dict[str, vector]``, ``(labels, matrix)``, a DataFrame indexed by
+        label, gensim-style KeyedVectors, ``nn.Embedding`` with ``labels=``); a text encoder
+        with ``.encode(list_of_str)``; a ``LatentModel``; or anything ``register_adapter``
+        taught.
+    data : array-like, optional
+        Rows to encode and place on the map (a table, images, or a list of strings); for a
+        model that cannot encode, latent codes ``(n, dim)``. Not needed for an embedding
+        table (its rows are mapped) or a generator (its prior is sampled).
     labels : array-like (n,), optional
         One label per row: colours and hover text.
     image_shape : (H, W) or (H, W, C), optional
@@ -54,6 +74,17 @@ def explore(
         ``preview(output)`` returning a PIL image, a matplotlib figure, an array or HTML.
     height : int
         Map height in pixels.
+    encode, decode : callable, optional
+        Plain functions instead of a model: ``explore(encode=f, decode=g, data=X)``.
+    n_samples, seed : int
+        How many latents to sample from a generator's prior, and the seed.
+    latent_dim : int, optional
+        The latent size of a generator that does not tell it.
+    projection : {"pca", "tsne", "isomap", "umap"}
+        The map: the top two principal axes (exact), or a non-linear map (approximate:
+        a position lifts to an interpolation of the latents of the nearest points).
+    axes : (x, y), optional
+        Two directions (Direction objects, vectors, or names such as "PC 3") as the axes.
 
     Returns
     -------
@@ -70,8 +101,24 @@ def explore(
     """
     from .widget import LatentExplorer
 
+    if encode is not None or decode is not None:
+        if model is not None:
+            raise TypeError("pass either a model or encode=/decode= functions, not both.")
+        model = LatentModel(encode=encode, decode=decode, dim=latent_dim)
+    elif model is None:
+        raise TypeError("explore() needs a model, or encode=/decode= functions.")
     return LatentExplorer(
-        model, data, labels=labels, image_shape=image_shape, preview=preview, height=height
+        model,
+        data,
+        labels=labels,
+        image_shape=image_shape,
+        preview=preview,
+        height=height,
+        n_samples=n_samples,
+        seed=seed,
+        latent_dim=latent_dim,
+        projection=projection,
+        axes=axes,
     )
 
 

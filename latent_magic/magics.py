@@ -10,6 +10,8 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
+from .space import DEFAULT_SAMPLES
+
 
 @magic_arguments()
 @argument("model", help="a fitted model in the notebook (PCA, a Pipeline, a LatentModel, …)")
@@ -18,12 +20,51 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 @argument("--image-shape", "-s", help="show decoded outputs as images: H,W or H,W,C")
 @argument("--preview", "-p", help="a function output -> image, figure or HTML")
 @argument("--height", type=int, default=420, help="map height in pixels (default 420)")
+@argument(
+    "--samples",
+    "-n",
+    type=int,
+    default=DEFAULT_SAMPLES,
+    help=f"with no data, how many latents to sample from a generator (default {DEFAULT_SAMPLES})",
+)
+@argument("--seed", type=int, default=0, help="seed of those samples (default 0)")
+@argument("--latent-dim", type=int, help="latent size of a generator that does not say it")
+@argument("--projection", default="pca", help="pca (default, exact), tsne, isomap or umap")
+@argument("--axes", help="two directions as the axes: names (e.g. PC 3) or variables, A,B")
 @argument("-o", "--output", dest="name", help="also store the widget in this variable")
 def _explore_arguments(line: str) -> None:
-    """%latent explore MODEL --data X [--labels Y] [--image-shape H,W] [-o NAME]"""
+    """%latent explore MODEL [--data X] [--labels Y] [--image-shape H,W] [-o NAME]"""
 
 
-_COMMANDS = {"explore": _explore_arguments}
+@magic_arguments()
+@argument("source", help="latent vectors (n, d), or an explorer widget (its latents)")
+@argument("labels", help="one label (or number, with --ordered) per row")
+@argument("--positive", "-p", help="the label(s) at the direction's head, comma-separated")
+@argument("--negative", "-m", help="the label(s) at its tail (default: everyone else)")
+@argument("--ordered", action="store_true", help="labels are ordered numbers: fit the curve")
+@argument("--bins", type=int, help="with --ordered: how many groups")
+@argument("--method", default="mean", help="mean (default) or classifier")
+@argument("--name", help="the direction's name")
+@argument("-o", "--output", dest="variable", help="also store the Direction in this variable")
+def _direction_arguments(line: str) -> None:
+    """%latent direction SOURCE LABELS --positive A [--negative B] [--ordered --bins N]"""
+
+
+@magic_arguments()
+@argument("space", help="an explorer widget, an embedding table, or (labels, vectors)")
+@argument("expression", nargs="+", help='e.g. "king - man + woman"')
+@argument("-k", type=int, default=10, help="how many neighbours (default 10)")
+@argument("--include-terms", action="store_true", help="let the query's words be answers")
+@argument("-o", "--output", dest="variable", help="also store the result in this variable")
+def _arith_arguments(line: str) -> None:
+    """%latent arith SPACE "king - man + woman" [-k 10]"""
+
+
+_COMMANDS = {
+    "explore": _explore_arguments,
+    "direction": _direction_arguments,
+    "arith": _arith_arguments,
+}
 
 
 @magics_class
@@ -57,6 +98,11 @@ class LatentMagics(Magics):
             "image_shape": _parse_shape(args.image_shape) if args.image_shape else None,
             "preview": self._resolve(args.preview, "--preview") if args.preview else None,
             "height": args.height,
+            "n_samples": args.samples,
+            "seed": args.seed,
+            "latent_dim": args.latent_dim,
+            "projection": _unquote(args.projection),
+            "axes": self._axes(args.axes) if args.axes else None,
         }
         try:
             widget = explore(model, **kwargs)
@@ -70,6 +116,61 @@ class LatentMagics(Magics):
         if args.name:
             self._shell.user_ns[_unquote(args.name)] = widget
         return widget
+
+    def _direction(self, rest: str) -> Any:
+        from .directions import direction
+
+        args = parse_argstring(_direction_arguments, rest)
+        source = self._resolve(args.source, "SOURCE")
+        labels = self._resolve(args.labels, "LABELS")
+        widget = source if hasattr(source, "add_direction") else None
+        Z = widget.latents if widget is not None else source
+        if widget is not None and labels is not None and len(labels) == widget._space.n_total:
+            labels = _take(labels, widget.rows)  # rows left out of the map drop their labels
+        try:
+            made = direction(
+                Z,
+                labels,
+                positive=_labels(args.positive),
+                negative=_labels(args.negative),
+                ordered=args.ordered,
+                bins=args.bins,
+                method=_unquote(args.method),
+                name=_unquote(args.name) if args.name else None,
+            )
+            if widget is not None:
+                made = widget.add_direction(made)
+        except (ValueError, TypeError) as error:
+            raise UsageError(f"%latent direction: {error}") from error
+        if args.variable:
+            self._shell.user_ns[_unquote(args.variable)] = made
+        return made
+
+    def _arith(self, rest: str) -> Any:
+        from .arithmetic import arithmetic
+
+        args = parse_argstring(_arith_arguments, rest)
+        space = self._resolve(args.space, "SPACE")
+        if hasattr(space, "_arithmetic_space"):
+            space = space._arithmetic_space()
+        expression = _unquote(" ".join(args.expression))
+        try:
+            result = arithmetic(space, expression, k=args.k, include_terms=args.include_terms)
+        except (ValueError, TypeError) as error:
+            raise UsageError(f"%latent arith: {error}") from error
+        if args.variable:
+            self._shell.user_ns[_unquote(args.variable)] = result
+        return result
+
+    def _axes(self, text: str) -> list[Any]:
+        parts = [p.strip() for p in _unquote(text).split(",")]
+        if len(parts) != 2 or not all(parts):
+            raise UsageError(f"%latent: --axes expects two directions, A,B; got {text!r}.")
+        # A name a widget knows (e.g. "PC 3") stays a name; a notebook variable is looked up.
+        return [
+            self._resolve(p, "--axes") if p.isidentifier() and p in self._shell.user_ns else p
+            for p in parts
+        ]
 
     def _resolve(self, expression: str, what: str) -> Any:
         expression = _unquote(expression)
@@ -98,6 +199,18 @@ def _unquote(text: str) -> str:
     return text
 
 
+def _labels(text: str | None) -> Any:
+    if text is None:
+        return None
+    parts = [p.strip() for p in _unquote(text).split(",")]
+    values: list[Any] = [int(p) if p.lstrip("-").isdigit() else p for p in parts]
+    return values[0] if len(values) == 1 else values
+
+
+def _take(labels: Any, rows: Any) -> Any:
+    return labels.iloc[rows] if hasattr(labels, "iloc") else [labels[i] for i in rows]
+
+
 def _parse_shape(text: str) -> tuple[int, ...]:
     parts = [p for p in re.split(r"[,x× ]+", _unquote(text).strip("()")) if p]
     if not 2 <= len(parts) <= 3 or not all(p.isdigit() and int(p) > 0 for p in parts):
@@ -115,6 +228,11 @@ Commands
 explore
     Map data through a fitted model's latent space; hover anywhere to decode that spot,
     lasso or click to select, pin synthetic points. Returns the widget (also displayed).
+direction
+    A named latent direction from labelled groups (mean difference), ordered numbers (the
+    curve of group means) or a linear classifier. Returns a Direction; given a widget, adds it.
+arith
+    Vector arithmetic with nearest neighbours, e.g. "king - man + woman".
 
 Examples
 --------
@@ -129,8 +247,21 @@ Examples
     w.selected_indices, w.selected_vectors, w.pinned_vectors
 
     %latent explore pipe --data df --labels df.species -o w2
+    %latent explore G --samples 5000          # a GAN generator: samples its prior
+    %latent explore vae --data images --labels y
+    %latent explore word_vectors              # an embedding table: hover for nearest words
+    %latent explore encoder --data phrases    # a sentence encoder
+    %latent explore pca --data X --projection tsne
+    %latent explore pca --data X --axes "PC 1,PC 3"
+
+    d = %latent direction w ages --ordered --bins 6 --name age
+    w.set_axes(d, "PC 1"); w.walk(d, steps=9)
+    %latent direction Z labels --positive smile --negative neutral -o smile
+    %latent arith words "king - man + woman" -k 5
 
 Each command has a plain-Python twin: latent_magic.explore(pca, data=X, labels=y,
 image_shape=(8, 8)).
 
-{_explore_arguments.__doc__}"""
+{_explore_arguments.__doc__}
+{_direction_arguments.__doc__}
+{_arith_arguments.__doc__}"""

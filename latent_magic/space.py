@@ -8,67 +8,71 @@ from typing import Any
 
 import numpy as np
 
-from ._data import CheckedData, check_data
+from ._data import CheckedData, check_data, check_latents
 from .adapters import adapt
 from .latent_model import CannotDecodeError, LatentModel
+from .directions import Direction
+from .neighbours import nearest
+from .nonlinear import DataDistance
 from .projection import LinearProjection, pca_projection
 from .renderers import CallableRenderer, ImageRenderer, Preview, RecordRenderer
 
 Renderer = Callable[[Any], Preview]
+Projection = Any  # LinearProjection or nonlinear.NonlinearProjection: transform / inverse / exact
+DEFAULT_SAMPLES = 2000  # latents drawn from a generator's prior when no data are given
 
 
 class LatentSpace:
-    """Data encoded by a model, laid out on a 2-D map, with a way back from the map.
+    """Latent vectors laid out on a 2-D map, with a way back from the map to the model.
 
     Parameters
     ----------
     model : LatentModel
         The adapted model.
-    checked : CheckedData
-        The validated data.
-    image_shape : tuple of int, optional
-        Shape of one decoded output as an image.
-    preview : callable, optional
-        ``preview(output)`` returning something to show (see ``renderers``).
-    labels : array-like, optional
-        One label per row of the user's data.
+    latents : (n, d) float32
+        The points of the map.
+    rows : (n,) int
+        The row of the user's data behind each latent.
+    n_total : int
+        Rows in the user's data, including those left out.
+    labels : (n,) array, optional
+        One label per latent.
+    renderer : callable
+        Turns one decoded output into a :class:`Preview`.
     """
 
     def __init__(
         self,
         model: LatentModel,
-        checked: CheckedData,
+        latents: np.ndarray,
         *,
-        image_shape: tuple[int, ...] | None = None,
-        preview: Callable[[Any], Any] | None = None,
-        labels: Any = None,
+        rows: np.ndarray,
+        n_total: int,
+        labels: np.ndarray | None,
+        renderer: Renderer | None,
     ) -> None:
         self.model = model
-        latents = model.encode(checked.data)
-        if len(latents) != len(checked.rows):
-            raise ValueError(
-                f"{model.name} returned {len(latents)} latent vectors for "
-                f"{len(checked.rows)} rows of data."
-            )
-        finite = np.isfinite(latents).all(axis=1)
-        if not finite.all():
-            warnings.warn(
-                f"{model.name} encoded {int((~finite).sum())} rows to NaN or inf; they are "
-                "left out of the map.",
-                stacklevel=4,
-            )
-            latents, checked = latents[finite], _keep(checked, finite)
         latents.setflags(write=False)
-        self.latents = latents  # (n, d) float32
-        self.rows = checked.rows  # (n,) row numbers in the user's data
-        self.n_total = checked.n_total
-        self.labels = None if labels is None else np.asarray(labels)[self.rows]
-        self.projection: LinearProjection = pca_projection(latents)
-        self.points = self.projection.transform(latents).astype(np.float32)
-        self.points.setflags(write=False)
+        self.latents = latents
+        self.rows = rows
+        self.n_total = n_total
+        self.labels = labels
+        self.projection: Projection = pca_projection(latents)
+        self.points = self._map(self.projection)
+        self._distance: DataDistance | None = None
         self._anchor = latents.mean(axis=0, dtype=np.float64)
         model.probe_decode(self._anchor)
-        self.renderer = _choose_renderer(model, checked, image_shape, preview)
+        # Texts and items decode to their nearest neighbours among the map's own points.
+        self.renderer = renderer
+        self.shows_neighbours = model.kind == "text"
+
+    @property
+    def can_preview(self) -> bool:
+        return self.shows_neighbours or self.model.can_decode
+
+    @property
+    def cannot_preview_reason(self) -> str:
+        return "" if self.can_preview else (self.model.cannot_decode_reason or "")
 
     # ------------------------------------------------------------------ anchor
     @property
@@ -90,6 +94,48 @@ class LatentSpace:
     @property
     def dim(self) -> int:
         return self.latents.shape[1]
+
+    # ------------------------------------------------------------------ the map
+    def set_projection(self, projection: Projection) -> None:
+        """Lay the latents out anew; everything else (anchor, model) stays."""
+        self.points = self._map(projection)
+        self.projection = projection
+
+    def _map(self, projection: Projection) -> np.ndarray:
+        points = np.asarray(projection.transform(self.latents), dtype=np.float32)
+        points.setflags(write=False)
+        return points
+
+    def direction_axes(self, x: Direction, y: Direction) -> LinearProjection:
+        """An exact map whose axes are two directions (unit length; need not be orthogonal)."""
+        for axis in (x, y):
+            if axis.dim != self.dim:
+                raise ValueError(
+                    f"direction {axis.name!r} has dimension {axis.dim}; this space has {self.dim}."
+                )
+        basis = np.vstack([x.unit, y.unit])
+        if abs(float(basis[0] @ basis[1])) > 1 - 1e-9:
+            raise ValueError(
+                f"axes {x.name!r} and {y.name!r} point along the same line; pick two "
+                "directions that differ."
+            )
+        origin = self.latents.mean(axis=0, dtype=np.float64)
+        return LinearProjection(basis, origin, (x.name, y.name))
+
+    def spread_along(self, direction: Direction) -> float:
+        """The data's standard deviation along a direction (the unit of a walk)."""
+        return float(np.std(self.latents @ direction.unit.astype(np.float32)))
+
+    def walk_latents(self, direction: Direction, t: np.ndarray) -> np.ndarray:
+        """``anchor + t · SD · unit(direction)`` for each ``t``: ``(len(t), d)`` float64."""
+        step = self.spread_along(direction) * direction.unit
+        return self._anchor + np.asarray(t, dtype=np.float64)[:, None] * step
+
+    def distance_from_data(self, z: np.ndarray) -> dict[str, Any]:
+        """How far ``z`` is from the data, relative to the typical spacing of the data."""
+        if self._distance is None:
+            self._distance = DataDistance(self.latents)
+        return self._distance.measure(z)
 
     # ------------------------------------------------------------------ map ⇄ latent
     def project(self, Z: Any) -> np.ndarray:
@@ -113,48 +159,74 @@ class LatentSpace:
         if index is not None and not 0 <= index < len(self.latents):
             return {"kind": "message", "text": f"there is no point {index} on this map."}, []
         if index is None:
-            z, title, exact = self.lift(x, y), "empty space", self.projection.exact
-        else:
-            z, title, exact = self.latents[index], self.point_title(index), True
+            return self.preview_latent(self.lift(x, y), "empty space", self.projection.exact)
+        return self.preview_latent(self.latents[index], self.point_title(index), True, index)
+
+    def preview_latent(
+        self, z: np.ndarray, title: str, exact: bool, index: int | None = None
+    ) -> tuple[dict[str, Any], list[bytes]]:
+        """The preview message of latent ``z`` (``index``: the point it is, if any)."""
         try:
-            output = self.model.decode(z[None])[0]
-            result = self.renderer(output)
+            if self.shows_neighbours:
+                result = self.neighbour_preview(z, exclude=index)
+            elif self.renderer is None:
+                raise CannotDecodeError(self.model.cannot_decode_reason)
+            else:
+                result = self.renderer(self.model.decode(z[None])[0])
         except CannotDecodeError as error:
             result = Preview.message(str(error))
         except Exception as error:  # shown in the preview, not swallowed: the user's code failed
             result = Preview.message(f"preview failed: {type(error).__name__}: {error}")
-        content: dict[str, Any] = {"title": title, "exact": exact, "kind": result.kind}
+        distance = self.distance_from_data(z)
+        content: dict[str, Any] = {
+            "title": title,
+            "exact": exact,
+            "kind": result.kind,
+            "distance": {"ratio": distance["ratio"], "off_data": distance["off_data"]},
+        }
         content.update(result.fields)
         return content, result.buffers
 
+    def neighbour_preview(self, z: np.ndarray, exclude: int | None = None, k: int = 10) -> Preview:
+        """The labels of the points nearest to ``z`` (cosine), best first."""
+        index, scores = nearest(z, self.latents, k, exclude=None if exclude is None else [exclude])
+        neighbours = [
+            {"label": self.label_text(int(i)), "score": float(s)}
+            for i, s in zip(index[0], scores[0], strict=True)
+        ]
+        return Preview("neighbors", {"neighbors": neighbours})
+
+    def label_text(self, index: int) -> str:
+        if self.labels is None:
+            return f"row {int(self.rows[index])}"
+        value = self.labels[index]
+        return f"{value:.4g}" if isinstance(value, float | np.floating) else str(value)
+
     def point_title(self, index: int) -> str:
         row = int(self.rows[index])
-        if self.labels is None:
-            return f"row {row}"
-        value = self.labels[index]
-        text = f"{value:.4g}" if isinstance(value, float | np.floating) else str(value)
-        return f"{text} · row {row}"
+        return f"row {row}" if self.labels is None else f"{self.label_text(index)} · row {row}"
 
 
 def build_space(
     model: Any,
-    data: Any,
+    data: Any = None,
     *,
     labels: Any = None,
     image_shape: Sequence[int] | None = None,
     preview: Callable[[Any], Any] | None = None,
+    n_samples: int = DEFAULT_SAMPLES,
+    seed: int = 0,
+    **hints: Any,
 ) -> LatentSpace:
-    """Adapt ``model``, check ``data`` and ``labels``, and lay the data out on a map."""
+    """Adapt ``model``, find the latents to map (encoded data, latent codes, the model's own
+    table, or samples of its prior), check ``labels``, and lay it all out on a map."""
     if preview is not None and not callable(preview):
         raise TypeError(f"preview must be a function of one decoded output; got {preview!r}.")
     shape = _check_image_shape(image_shape)
-    latent_model = adapt(model, image_shape=shape)
-    if data is None:
-        raise ValueError(
-            f"explore({latent_model.name}) needs data= to place on the map: the rows to "
-            "encode, e.g. explore(model, data=X)."
-        )
-    checked = check_data(data, latent_model.n_features, latent_model.name)
+    latent_model = adapt(model, image_shape=shape, labels=labels, preview=preview, **hints)
+    latents, checked = _latents_of(latent_model, data, n_samples, seed)
+    if labels is None:
+        labels = _default_labels(latent_model, data, checked)
     if labels is not None:
         n_labels = len(labels) if hasattr(labels, "__len__") else None
         if n_labels != checked.n_total:
@@ -162,7 +234,64 @@ def build_space(
                 f"labels must have one value per row of data ({checked.n_total} rows); "
                 f"got {n_labels if n_labels is not None else type(labels).__name__}."
             )
-    return LatentSpace(latent_model, checked, image_shape=shape, preview=preview, labels=labels)
+        labels = np.asarray(labels)[checked.rows]
+    renderer = _choose_renderer(latent_model, checked, shape, preview, latents)
+    return LatentSpace(
+        latent_model,
+        latents,
+        rows=checked.rows,
+        n_total=checked.n_total,
+        labels=labels,
+        renderer=renderer,
+    )
+
+
+def _latents_of(
+    model: LatentModel, data: Any, n_samples: int, seed: int
+) -> tuple[np.ndarray, CheckedData]:
+    """The latents to map and the data rows behind them."""
+    if data is None:
+        if model.table is not None:
+            vectors = np.asarray(model.table[1], dtype=np.float32)
+            return vectors, CheckedData(None, None, np.arange(len(vectors)), len(vectors), None)
+        if model.prior or not model.can_encode:
+            if n_samples < 1:
+                raise ValueError(f"n_samples must be at least 1; got {n_samples}.")
+            Z = model.sample(n_samples, seed=seed)
+            return Z, CheckedData(None, Z, np.arange(len(Z)), len(Z), None)
+        raise ValueError(
+            f"explore({model.name}) needs data= to place on the map: the rows to "
+            "encode, e.g. explore(model, data=X)."
+        )
+    if not model.can_encode:
+        checked = check_latents(data, model.dim, model.name)
+        assert checked.values is not None  # numeric by check_latents
+        return checked.values.astype(np.float32), checked
+    checked = check_data(data, model.n_features, model.name, data_kind=model.data_kind)
+    latents = model.encode(checked.data)
+    if len(latents) != len(checked.rows):
+        raise ValueError(
+            f"{model.name} returned {len(latents)} latent vectors for "
+            f"{len(checked.rows)} rows of data."
+        )
+    finite = np.isfinite(latents).all(axis=1)
+    if not finite.all():
+        warnings.warn(
+            f"{model.name} encoded {int((~finite).sum())} rows to NaN or inf; they are "
+            "left out of the map.",
+            stacklevel=4,
+        )
+        latents, checked = latents[finite], checked.keep(finite)
+    return latents, checked
+
+
+def _default_labels(model: LatentModel, data: Any, checked: CheckedData) -> Any:
+    """Items label themselves: a table's keys, or the texts that were embedded."""
+    if data is None and model.table is not None:
+        return np.asarray([str(label) for label in model.table[0]])
+    if model.data_kind == "text" and data is not None:
+        return np.asarray(list(data), dtype=object)
+    return None
 
 
 def _check_image_shape(shape: Any) -> tuple[int, ...] | None:
@@ -177,30 +306,29 @@ def _check_image_shape(shape: Any) -> tuple[int, ...] | None:
     return shape
 
 
-def _keep(checked: CheckedData, mask: np.ndarray) -> CheckedData:
-    return CheckedData(
-        checked.data,
-        checked.values[mask],
-        checked.rows[mask],
-        checked.n_total,
-        checked.feature_names,
-    )
-
-
 def _choose_renderer(
     model: LatentModel,
     checked: CheckedData,
     image_shape: tuple[int, ...] | None,
     preview: Callable[[Any], Any] | None,
-) -> Renderer:
+    latents: np.ndarray,
+) -> Renderer | None:
     if preview is not None:
         return CallableRenderer(preview)
+    if not model.can_decode or model.kind == "text":
+        return None
     image_shape = image_shape or model.hints.get("image_shape")
+    value_range = model.hints.get("value_range")
+    data_is_output = checked.values is not None and model.can_encode
     if image_shape is not None or model.kind == "image":
-        value_range = model.hints.get("value_range") or (
-            float(checked.values.min()),
-            float(checked.values.max()),
-        )
+        if value_range is None and data_is_output:
+            assert checked.values is not None
+            value_range = (float(checked.values.min()), float(checked.values.max()))
         return ImageRenderer(image_shape, value_range)
-    names = checked.feature_names or [f"feature {i}" for i in range(checked.values.shape[1])]
-    return RecordRenderer(names, checked.values.mean(axis=0), checked.values.std(axis=0))
+    # Records: each feature against the data's spread (or, without data, the decoded samples').
+    outputs = checked.values if data_is_output else model.decode(latents[:256])
+    assert outputs is not None
+    outputs = np.asarray(outputs, dtype=np.float64).reshape(len(outputs), -1)
+    names = checked.feature_names or model.hints.get("feature_names")
+    names = names or [f"feature {i}" for i in range(outputs.shape[1])]
+    return RecordRenderer(names, outputs.mean(axis=0), outputs.std(axis=0))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +14,20 @@ import traitlets
 
 from .colors import label_colors
 from .serialisation import BinaryBuffer, array_to_bytes, bytes_to_array
-from .space import build_space
+from .arithmetic import arithmetic
+from .directions import Direction, direction, principal_directions
+from .nonlinear import make_projection
+from .space import DEFAULT_SAMPLES, build_space
 
 _STATIC = Path(__file__).parent / "static"
+# Browser requests that change the map or make things; their bad input becomes a notice.
+_OPERATIONS = {
+    "set_axes": "_msg_set_axes",
+    "walk": "_msg_walk",
+    "pin_walk": "_msg_pin_walk",
+    "make_direction": "_msg_make_direction",
+    "arithmetic": "_msg_arithmetic",
+}
 _log = logging.getLogger("latent_magic")
 
 
@@ -27,6 +39,24 @@ def _bundle(name: str) -> Path:
             "npm run build` in the source tree, or reinstall the package."
         )
     return path
+
+
+def _principal_axes(latents: np.ndarray) -> dict[str, Direction]:
+    try:
+        found = principal_directions(latents, k=min(latents.shape[1], 10))
+    except ValueError:  # every point is the same: there is no axis to offer
+        return {}
+    return {d.name: d for d in found}
+
+
+@dataclass
+class Walk:
+    """Steps along a direction from the anchor, and what the model decodes at each."""
+
+    direction: str
+    t: np.ndarray  # (steps,) in standard deviations of the data along the direction
+    latents: np.ndarray  # (steps, d) float64
+    outputs: np.ndarray | None  # (steps, ...) decoded, or None for a model that cannot decode
 
 
 class LatentExplorer(anywidget.AnyWidget):
@@ -49,6 +79,10 @@ class LatentExplorer(anywidget.AnyWidget):
         ``preview(output)`` → PIL image, matplotlib figure, array or HTML string.
     height : int
         Height of the map in pixels.
+    n_samples, seed : int
+        With no data, a generator's prior is sampled: this many latents, this seed.
+    latent_dim : int, optional
+        The latent size of a generator that does not say it.
     """
 
     _esm = _bundle("widget.js")
@@ -65,6 +99,11 @@ class LatentExplorer(anywidget.AnyWidget):
     _axis_titles = traitlets.List(traitlets.Unicode()).tag(sync=True)
     _decoder = traitlets.Dict().tag(sync=True)
     _status = traitlets.Unicode("").tag(sync=True)
+    _axis_options = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    _axes = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    _projection = traitlets.Unicode("pca").tag(sync=True)
+    _walk_options = traitlets.List(traitlets.Unicode()).tag(sync=True)
+    _marks = traitlets.List(traitlets.Dict()).tag(sync=True)
     height = traitlets.Int(420).tag(sync=True)
 
     def __init__(
@@ -76,27 +115,48 @@ class LatentExplorer(anywidget.AnyWidget):
         image_shape: Sequence[int] | None = None,
         preview: Callable[[Any], Any] | None = None,
         height: int = 420,
+        n_samples: int = DEFAULT_SAMPLES,
+        seed: int = 0,
+        latent_dim: int | None = None,
+        projection: str = "pca",
+        axes: Sequence[Any] | None = None,
     ) -> None:
-        space = build_space(model, data, labels=labels, image_shape=image_shape, preview=preview)
+        space = build_space(
+            model,
+            data,
+            labels=labels,
+            image_shape=image_shape,
+            preview=preview,
+            n_samples=n_samples,
+            seed=seed,
+            latent_dim=latent_dim,
+        )
         colors = label_colors(space.labels, len(space.rows))
+        self._space = space
+        self._directions = _principal_axes(space.latents)
+        axes_names = ["PC 1", "PC 2"] if "PC 2" in self._directions else []
+        if axes is not None:
+            if len(axes) != 2:
+                raise ValueError(f"axes must be two directions (x, y); got {len(axes)}.")
+            x_axis, y_axis = (self._direction(a) for a in axes)
+            space.set_projection(space.direction_axes(x_axis, y_axis))
+            axes_names = [x_axis.name, y_axis.name]
+        elif projection != "pca":
+            space.set_projection(make_projection(projection, space.latents))
+            axes_names = []
+        self._mark_latents: list[tuple[str, np.ndarray]] = []
         # All state goes into the first comm message: the map draws once, with everything.
         super().__init__(
-            _points=array_to_bytes(space.points, "<f4"),
             _codes=array_to_bytes(colors.codes, colors.codes.dtype.newbyteorder("<").str),
             _code_width=colors.codes.dtype.itemsize,
             _palette=colors.palette,
             _legend=colors.legend,
-            _anchor_xy=[float(v) for v in space.project(space.anchor)[0]],
-            _axis_titles=list(space.projection.titles),
-            _decoder={
-                "can_decode": space.model.can_decode,
-                "exact": space.projection.exact,
-                "reason": space.model.cannot_decode_reason or "",
-            },
             height=height,
+            **self._map_state(axes_names, "directions" if axes is not None else projection),
+            **self._direction_state(),
         )
-        self._space = space
         self._pinned = np.zeros((0, space.dim))
+        self._pins_from_python = False
         self._select_callbacks: list[Callable[[np.ndarray], Any]] = []
         self._callback_error = ""
         self._update_status()
@@ -201,6 +261,8 @@ class LatentExplorer(anywidget.AnyWidget):
         return self._pinned.copy()
 
     def _on_pins_change(self, change: dict[str, Any]) -> None:
+        if self._pins_from_python:  # positions moved with the map; the vectors stay
+            return
         old = bytes_to_array(change["old"], "<f8", 2)
         new = bytes_to_array(change["new"], "<f8", 2)
         # Pins keep the vector they were lifted to, even if the anchor moved since.
@@ -236,11 +298,195 @@ class LatentExplorer(anywidget.AnyWidget):
         """``(n, 2)``: map positions of latent vectors ``(n, d)`` or ``(d,)``."""
         return self._space.project(Z)
 
+    # ------------------------------------------------------------------ directions and axes
+    @property
+    def directions(self) -> dict[str, Direction]:
+        """Named directions: the principal axes ``"PC 1"``… and every one added or made in
+        the widget (lasso group A, group B, *make direction*)."""
+        return dict(self._directions)
+
+    @property
+    def labels(self) -> np.ndarray | None:
+        """``(n,)`` the label of each point, or None."""
+        return self._space.labels
+
+    def add_direction(self, d: Direction | Any, name: str | None = None) -> Direction:
+        """Make a direction (or a plain ``(d,)`` vector) available as an axis and to walk."""
+        if not isinstance(d, Direction):
+            d = Direction.from_vector(np.asarray(d, dtype=np.float64), name or "direction")
+        elif name is not None:
+            d = Direction(name, d.vector, d.quality, d.method, d.details)
+        if d.dim != self._space.dim:
+            raise ValueError(
+                f"direction {d.name!r} has dimension {d.dim}; this space has {self._space.dim}."
+            )
+        self._directions[d.name] = d
+        self.set_trait("_axis_options", list(self._directions))
+        self.set_trait("_walk_options", list(self._directions))
+        return d
+
+    def set_axes(self, x: Direction | str | Any, y: Direction | str | Any) -> None:
+        """Make the map's axes these directions (names in ``directions``, Direction objects or
+        vectors). The map stays exact: ``project(lift(x, y)) == (x, y)``."""
+        x_axis, y_axis = self._direction(x), self._direction(y)
+        self._space.set_projection(self._space.direction_axes(x_axis, y_axis))
+        self._refresh_map([x_axis.name, y_axis.name], "directions")
+
+    def walk(
+        self, d: Direction | str | Any, steps: int = 9, span: tuple[float, float] = (-3.0, 3.0)
+    ) -> Walk:
+        """Walk from the anchor along ``d``: ``anchor + t · SD · unit(d)`` for ``steps`` values of
+        ``t`` evenly spaced over ``span`` (in the data's standard deviations along ``d``),
+        with what the model decodes at each step."""
+        if steps < 1:
+            raise ValueError(f"steps must be at least 1; got {steps}.")
+        axis = self._direction(d)
+        t = np.linspace(span[0], span[1], int(steps))
+        Z = self._space.walk_latents(axis, t)
+        model = self._space.model
+        outputs = model.decode(Z) if model.can_decode else None
+        return Walk(axis.name, t, Z, outputs)
+
+    def _direction(self, d: Direction | str | Any) -> Direction:
+        if isinstance(d, Direction):
+            return d
+        if isinstance(d, str):
+            if d not in self._directions:
+                known = ", ".join(repr(k) for k in self._directions)
+                raise KeyError(f"no direction named {d!r}; known: {known}.")
+            return self._directions[d]
+        vector = np.asarray(d, dtype=np.float64)
+        if vector.shape != (self._space.dim,):
+            raise ValueError(
+                f"a direction must be a name, a Direction or a vector of shape "
+                f"({self._space.dim},); got shape {vector.shape}."
+            )
+        return Direction.from_vector(vector, "custom")
+
+    def _map_state(self, axes: list[str], projection: str) -> dict[str, Any]:
+        space = self._space
+        return {
+            "_points": array_to_bytes(space.points, "<f4"),
+            "_anchor_xy": [float(v) for v in space.project(space.anchor)[0]],
+            "_axis_titles": list(space.projection.titles),
+            "_axes": axes,
+            "_projection": projection,
+            "_decoder": {
+                "can_decode": space.can_preview,
+                "exact": space.projection.exact,
+                "reason": space.cannot_preview_reason,
+            },
+        }
+
+    def _direction_state(self) -> dict[str, Any]:
+        names = list(self._directions)
+        return {"_axis_options": names, "_walk_options": names}
+
+    def _refresh_map(self, axes: list[str], projection: str) -> None:
+        """After the projection changed: every position on the map moves; vectors stay."""
+        with self.hold_sync():
+            for name, value in self._map_state(axes, projection).items():
+                self.set_trait(name, value)
+            self._move_pins(self._space.project(self._pinned) if len(self._pinned) else None)
+            self._marks = [self._mark(label, z) for label, z in self._mark_latents]
+
+    def _move_pins(self, positions: np.ndarray | None) -> None:
+        self._pins_from_python = True
+        try:
+            self._pins = array_to_bytes(np.zeros((0, 2)) if positions is None else positions, "<f8")
+        finally:
+            self._pins_from_python = False
+
+    def _add_pins(self, latents: np.ndarray) -> None:
+        """Pin latents exactly (no lift): their vectors are what they are."""
+        positions = np.vstack([self.pins, self._space.project(latents)])
+        self._pinned = np.vstack([self._pinned, latents])
+        self._move_pins(positions)
+
+    def _mark(self, label: str, z: np.ndarray) -> dict[str, Any]:
+        x, y = self._space.project(z)[0]
+        return {"x": float(x), "y": float(y), "label": label}
+
+    # ------------------------------------------------------------------ operations (messages)
+    def _msg_set_axes(self, content: dict[str, Any], _buffers: list[Any]) -> None:
+        self.set_axes(str(content["x"]), str(content["y"]))
+
+    def _msg_walk(self, content: dict[str, Any], _buffers: list[Any]) -> None:
+        axis = self._direction(str(content["direction"]))
+        t = float(content["t"])
+        z = self._space.walk_latents(axis, np.array([t]))[0]
+        reply, buffers = self._space.preview_latent(z, f"{axis.name} · t = {t:+.2f} SD", True)
+        x, y = self._space.project(z)[0]
+        reply.update(type="preview", id=content.get("id"), index=None, x=float(x), y=float(y))
+        reply["walk_xy"] = [float(x), float(y)]
+        self.send(reply, buffers)
+
+    def _msg_pin_walk(self, content: dict[str, Any], _buffers: list[Any]) -> None:
+        span = content.get("span") or (-3.0, 3.0)
+        strip = self.walk(str(content["direction"]), int(content.get("steps", 9)), tuple(span))
+        self._add_pins(strip.latents)
+        self._notice(f"pinned {len(strip.t)} steps along {strip.direction!r}")
+
+    def _msg_make_direction(self, content: dict[str, Any], buffers: list[Any]) -> None:
+        name = str(content.get("name") or "").strip()
+        if not name:
+            raise ValueError("a new direction needs a name.")
+        if len(buffers) != 2:
+            raise ValueError("a new direction needs two groups of points, A and B.")
+        a, b = (bytes_to_array(buf, "<u4").astype(np.intp) for buf in buffers)
+        if a.size == 0 or b.size == 0:
+            raise ValueError(f"both groups need points; got A: {a.size}, B: {b.size}.")
+        made = self.direction_between(self._space.rows[a], self._space.rows[b], name)
+        self._notice(
+            f"direction {made.name!r} made from {a.size} and {b.size} points "
+            f"(quality {made.quality:.2f})"
+        )
+
+    def direction_between(self, group_a: Any, group_b: Any, name: str) -> Direction:
+        """A direction from group B's mean to group A's (rows of the data), added to
+        ``directions``."""
+        a, b = self._points_of_rows(group_a), self._points_of_rows(group_b)
+        Z = np.vstack([self._space.latents[a], self._space.latents[b]])
+        labels = np.array(["A"] * len(a) + ["B"] * len(b))
+        return self.add_direction(direction(Z, labels, positive="A", negative="B", name=name))
+
+    def _msg_arithmetic(self, content: dict[str, Any], _buffers: list[Any]) -> None:
+        expression = str(content.get("expression", ""))
+        reply: dict[str, Any] = {"type": "arithmetic_result", "id": content.get("id")}
+        reply["expression"] = expression
+        try:
+            result = arithmetic(self._arithmetic_space(), expression)
+        except ValueError as error:
+            self.send({**reply, "ok": False, "error": str(error)})
+            return
+        self._mark_latents.append((expression, result.vector))
+        mark = self._mark(expression, result.vector)
+        self._marks = [*self._marks, mark]
+        neighbours = [{"label": label, "score": score} for label, score in result.neighbors]
+        self.send({**reply, "ok": True, "error": "", **mark, "neighbors": neighbours})
+
+    def _arithmetic_space(self) -> tuple[list[str], np.ndarray]:
+        space = self._space
+        labels = (
+            [space.label_text(i) for i in range(len(space.rows))]
+            if space.labels is not None
+            else [str(r) for r in space.rows]
+        )
+        return labels, space.latents
+
+    def _notice(self, text: str, level: str = "info") -> None:
+        self.send({"type": "notice", "level": level, "text": text})
+
     # ------------------------------------------------------------------ messages
     def _on_message(self, _widget: Any, content: dict[str, Any], _buffers: list[Any]) -> None:
         kind = content.get("type")
         if kind == "decode":
             self._reply_preview(content)
+        elif kind in _OPERATIONS:
+            try:
+                getattr(self, _OPERATIONS[kind])(content, _buffers)
+            except (ValueError, TypeError, KeyError) as error:  # the user's input: say why
+                self.send({"type": "notice", "level": "error", "text": str(error)})
         elif kind == "set_anchor":
             index = content.get("index")
             if index is None:

@@ -98,3 +98,38 @@ def test_help_shows_examples(shell):
     assert "%latent explore pca --data X --labels y --image-shape 8,8" in doc
     assert "--image-shape" in doc
     assert "latent_magic.explore(" in doc
+
+
+def test_direction_magic_adds_to_the_widget(shell, frontend):
+    run(shell, "w = %latent explore pca --data X --labels y")[0].raise_error()
+    result, _ = run(shell, "d = %latent direction w y --positive 0 --negative 1 --name zero_one")
+    result.raise_error()
+    d = shell.user_ns["d"]
+    assert d.name == "zero_one"
+    assert "zero_one" in shell.user_ns["w"].directions
+    X, y = shell.user_ns["X"], shell.user_ns["y"]
+    Z = shell.user_ns["pca"].transform(X)
+    expected = Z[y == 0].mean(0) - Z[y == 1].mean(0)
+    np.testing.assert_allclose(d.vector, expected, rtol=1e-4, atol=1e-4)
+
+
+def test_arith_magic(shell, frontend):
+    shell.run_cell(
+        "import numpy as np\n"
+        "rng = np.random.default_rng(0)\n"
+        "words = {f'w{i}': rng.normal(size=8) for i in range(50)}\n"
+        "words.update(king=np.ones(8), man=np.eye(8)[0], woman=np.eye(8)[1])\n"
+        "words['queen'] = words['king'] - words['man'] + words['woman']\n"
+    )
+    result, _ = run(shell, 'r = %latent arith words "king - man + woman" -k 3')
+    result.raise_error()
+    assert shell.user_ns["r"].neighbors[0][0] == "queen"
+    with pytest.raises(UsageError, match="kinng"):
+        shell.run_line_magic("latent", 'arith words "kinng - man"')
+
+
+def test_explore_magic_takes_axes_and_projection(shell, frontend):
+    run(shell, 'w = %latent explore pca --data X --axes "PC 2,PC 3"')[0].raise_error()
+    assert shell.user_ns["w"]._axes == ["PC 2", "PC 3"]
+    run(shell, "w = %latent explore pca --data X[:300] --projection isomap")[0].raise_error()
+    assert shell.user_ns["w"].projection_exact is False

@@ -245,10 +245,14 @@ def test_the_widget_embeds_like_any_ipywidget(widget):
 def test_the_public_api_is_small():
     assert set(latent_magic.__all__) == {
         "CannotDecodeError",
+        "Direction",
         "LatentExplorer",
         "LatentModel",
         "adapt",
+        "arithmetic",
+        "direction",
         "explore",
         "load_ipython_extension",
+        "principal_directions",
         "register_adapter",
     }

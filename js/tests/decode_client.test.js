@@ -112,3 +112,41 @@ test("supersede drops replies already on their way", () => {
   assert.equal(sent.length, 2);
   assert.equal(client.receive({ id: 2 }), true);
 });
+
+test("walk steps share the decode slot: the newest request wins, whichever kind", () => {
+  const { client, sent } = fake();
+  client.walk("smile", 0.5);
+  assert.deepEqual(sent, [{ type: "walk", id: 1, direction: "smile", t: 0.5 }]);
+  for (let k = 1; k <= 50; k++) client.walk("smile", k / 20);
+  client.request(1, 2, 3); // the pointer came back to the map
+  assert.equal(sent.length, 1, "one in flight, walk or decode");
+  assert.equal(client.receive({ id: 1 }), true);
+  assert.deepEqual(sent[1], { type: "decode", id: 2, x: 1, y: 2, index: 3 });
+  client.walk("smile", -1);
+  client.walk("age", -1);
+  client.receive({ id: 2 });
+  assert.deepEqual(sent[2], { type: "walk", id: 3, direction: "age", t: -1 });
+});
+
+test("the same walk step is not asked twice, until reset (e.g. a new anchor)", () => {
+  const { client, sent } = fake();
+  client.walk("smile", 1);
+  client.receive({ id: 1 });
+  client.walk("smile", 1);
+  assert.equal(sent.length, 1);
+  client.walk("age", 1);
+  assert.equal(sent.length, 2, "same t, other direction: a new request");
+  client.receive({ id: 2 });
+  client.reset();
+  client.walk("age", 1);
+  assert.equal(sent.length, 3);
+});
+
+test("a walk reply replaces a hover preview only when it is newer", () => {
+  const { client } = fake();
+  client.request(0, 0, 1);
+  client.receive({ id: 1 });
+  client.walk("smile", 2);
+  client.supersede(); // a note that needed no kernel reply went up meanwhile
+  assert.equal(client.receive({ id: 2 }), false);
+});
