@@ -10,8 +10,8 @@ import numpy as np
 
 from ._data import CheckedData, check_data, check_latents
 from .adapters import adapt
-from .latent_model import CannotDecodeError, LatentModel
 from .directions import Direction
+from .latent_model import CannotDecodeError, LatentModel
 from .neighbours import nearest
 from .nonlinear import DataDistance
 from .projection import LinearProjection, pca_projection

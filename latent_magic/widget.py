@@ -12,11 +12,11 @@ import anywidget
 import numpy as np
 import traitlets
 
-from .colors import label_colors
-from .serialisation import BinaryBuffer, array_to_bytes, bytes_to_array
 from .arithmetic import arithmetic
+from .colors import label_colors
 from .directions import Direction, direction, principal_directions
 from .nonlinear import make_projection
+from .serialisation import BinaryBuffer, array_to_bytes, bytes_to_array
 from .space import DEFAULT_SAMPLES, build_space
 
 _STATIC = Path(__file__).parent / "static"

@@ -74,7 +74,7 @@ def test_parallel_axes_and_unknown_names_are_refused(planted):
 
 
 def test_walk_steps_from_the_anchor_in_data_standard_deviations(planted):
-    w, age, true, W = planted
+    w, age, _, W = planted
     d_age = w.add_direction(latent_magic.direction(w.latents, age, ordered=True, bins=6), "age")
     strip = w.walk("age", steps=5, span=(-2, 2))
     sd = np.std(w.latents @ d_age.unit.astype(np.float32))
