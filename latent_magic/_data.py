@@ -20,7 +20,7 @@ class CheckedData:
     """
 
     data: Any
-    values: np.ndarray | None  # (k, ...) float64
+    values: np.ndarray | None  # (k, ...) float
     rows: np.ndarray  # (k,) int64
     n_total: int
     feature_names: list[str] | None
@@ -116,7 +116,9 @@ def _numeric(data: Any, model_name: str) -> np.ndarray:
     if hasattr(data, "detach") and hasattr(data, "cpu"):  # a torch tensor
         data = data.detach().cpu().numpy()
     try:
-        return np.asarray(data, dtype=np.float64)
+        array = np.asarray(data)
+        # float32 stays float32: a float64 copy of a million rows doubles the memory.
+        return array if array.dtype.kind == "f" else array.astype(np.float64)
     except (TypeError, ValueError) as error:
         raise ValueError(
             f"data must be numeric (n_samples, ...); {model_name} cannot take "

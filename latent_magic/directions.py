@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from .projection import PrincipalAxes, principal_axes
+
 __all__ = ["Direction", "direction", "principal_directions"]
 
 METHODS = ("mean", "classifier")
@@ -295,18 +297,22 @@ def principal_directions(Z: Any, k: int = 10) -> list[Direction]:
     n, d = Z.shape
     if n < 2:
         raise ValueError(f"principal directions need at least 2 rows of Z; got {n}.")
+    if n > 4 * d:  # many rows: the d × d covariance is cheaper and just as orthonormal
+        return directions_of_axes(principal_axes(Z), k)
+    mean = Z.mean(axis=0)
+    _, singular, components = np.linalg.svd(Z - mean, full_matrices=False)
+    variances = singular**2 / (n - 1)
+    for row in components:
+        if row[np.argmax(np.abs(row))] < 0:
+            row *= -1
+    return directions_of_axes(PrincipalAxes(mean, variances, components, n), k)
+
+
+def directions_of_axes(axes: PrincipalAxes, k: int = 10) -> list[Direction]:
+    """The first ``k`` principal axes as named directions (see ``principal_directions``)."""
     if int(k) < 1:
         raise ValueError(f"k must be a positive number of components; got {k!r}.")
-    mean = Z.mean(axis=0)
-    centred = Z - mean
-    if n > 4 * d:  # many rows: the d × d covariance is cheaper and just as orthonormal
-        variances, components = np.linalg.eigh(centred.T @ centred / (n - 1))
-        order = np.argsort(variances)[::-1]
-        variances = np.maximum(variances[order], 0.0)
-        components = components[:, order].T
-    else:
-        _, singular, components = np.linalg.svd(centred, full_matrices=False)
-        variances = singular**2 / (n - 1)
+    variances, components, mean, n = axes.variances, axes.components, axes.mean, axes.n_samples
     total = float(variances.sum())
     if total == 0:
         raise ValueError("Z has no variance: every row is the same point.")
@@ -315,8 +321,6 @@ def principal_directions(Z: Any, k: int = 10) -> list[Direction]:
     directions = []
     for i in range(min(int(k), rank)):
         component = components[i]
-        if component[np.argmax(np.abs(component))] < 0:
-            component = -component
         directions.append(
             Direction(
                 name=f"PC {i + 1}",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 
@@ -50,9 +52,10 @@ class LinearProjection:
             raise ValueError(
                 f"expected latent vectors of shape (n, {self.dim}); got shape {Z.shape}."
             )
+        offset = self.origin @ self.basis.T  # (2,): subtract after projecting, no (n, d) copy
         if Z.dtype == np.float32:
-            # Stay in float32 for the (large) data matrix: a float64 copy doubles memory.
-            return (Z - self.origin.astype(np.float32)) @ self.basis.T.astype(np.float32)
+            # A float32 (large) data matrix stays float32: a float64 copy doubles memory.
+            return Z @ self.basis.T.astype(np.float32) - offset.astype(np.float32)
         return (Z.astype(np.float64) - self.origin) @ self.basis.T
 
     def inverse(self, P: np.ndarray, anchor: np.ndarray) -> np.ndarray:
@@ -65,27 +68,53 @@ class LinearProjection:
         return anchor + (P - p_anchor) @ self._lift_basis.T
 
 
-def pca_projection(Z: np.ndarray) -> LinearProjection:
-    """The top two principal axes of latents ``(n, d)``, centred on their mean."""
+@dataclass(frozen=True)
+class PrincipalAxes:
+    """The principal axes of latents: computed once, shared by the map and the directions."""
+
+    mean: np.ndarray  # (d,) float64
+    variances: np.ndarray  # (d,) float64, decreasing
+    components: np.ndarray  # (d, d) float64, unit rows, largest loading of each positive
+    n_samples: int
+
+
+_CHUNK_ROWS = 65536
+
+
+def principal_axes(Z: np.ndarray) -> PrincipalAxes:
+    """Principal axes of ``(n, d)`` latents from their d × d covariance.
+
+    The covariance is accumulated in float64 over row chunks: no centred copy of a large
+    float32 ``Z`` is ever made, and a million rows cost one pass.
+    """
     Z = np.asarray(Z)
     n, d = Z.shape
     mean = Z.mean(axis=0, dtype=np.float64)
-    # A d×d covariance is cheap even for a million rows; the SVD of Z would not be.
-    centred = Z - mean.astype(Z.dtype)
-    cov = (centred.T @ centred).astype(np.float64) / max(n - 1, 1)
+    cov = np.zeros((d, d))
+    for start in range(0, n, _CHUNK_ROWS):
+        chunk = Z[start : start + _CHUNK_ROWS].astype(np.float64) - mean
+        cov += chunk.T @ chunk
+    cov /= max(n - 1, 1)
     variances, vectors = np.linalg.eigh(cov)
     order = np.argsort(variances)[::-1]
-    variances, vectors = variances[order], vectors[:, order]
-    if d == 1:
-        basis = np.vstack([vectors[:, 0], np.zeros(1)])
-        shares = [1.0, 0.0]
-    else:
-        basis = vectors[:, :2].T.copy()
-        total = variances.sum()
-        shares = list(variances[:2] / total) if total > 0 else [0.0, 0.0]
-    # A deterministic sign: the largest loading of each axis is positive.
-    for row in basis:
+    variances = np.maximum(variances[order], 0.0)
+    components = vectors[:, order].T.copy()
+    for row in components:  # a deterministic sign: the largest loading is positive
         if row[np.argmax(np.abs(row))] < 0:
             row *= -1
+    return PrincipalAxes(mean, variances, components, n)
+
+
+def pca_projection(Z: np.ndarray, axes: PrincipalAxes | None = None) -> LinearProjection:
+    """The top two principal axes of latents ``(n, d)``, centred on their mean."""
+    axes = axes or principal_axes(Z)
+    d = len(axes.mean)
+    total = float(axes.variances.sum())
+    if d == 1:
+        basis = np.vstack([axes.components[0], np.zeros(1)])
+        shares = [1.0, 0.0]
+    else:
+        basis = axes.components[:2].copy()
+        shares = list(axes.variances[:2] / total) if total > 0 else [0.0, 0.0]
     titles = (f"PC 1 ({shares[0]:.0%} of variance)", f"PC 2 ({shares[1]:.0%} of variance)")
-    return LinearProjection(basis, mean, titles)
+    return LinearProjection(basis, axes.mean, titles)

@@ -14,7 +14,7 @@ from .directions import Direction
 from .latent_model import CannotDecodeError, LatentModel
 from .neighbours import nearest
 from .nonlinear import DataDistance
-from .projection import LinearProjection, pca_projection
+from .projection import LinearProjection, pca_projection, principal_axes
 from .renderers import CallableRenderer, ImageRenderer, Preview, RecordRenderer
 
 Renderer = Callable[[Any], Preview]
@@ -57,7 +57,8 @@ class LatentSpace:
         self.rows = rows
         self.n_total = n_total
         self.labels = labels
-        self.projection: Projection = pca_projection(latents)
+        self.principal = principal_axes(latents)
+        self.projection: Projection = pca_projection(latents, self.principal)
         self.points = self._map(self.projection)
         self._distance: DataDistance | None = None
         self._anchor = latents.mean(axis=0, dtype=np.float64)
@@ -323,12 +324,14 @@ def _choose_renderer(
     if image_shape is not None or model.kind == "image":
         if value_range is None and data_is_output:
             assert checked.values is not None
-            value_range = (float(checked.values.min()), float(checked.values.max()))
+            value_range = (float(np.min(checked.values)), float(np.max(checked.values)))
         return ImageRenderer(image_shape, value_range)
     # Records: each feature against the data's spread (or, without data, the decoded samples').
     outputs = checked.values if data_is_output else model.decode(latents[:256])
     assert outputs is not None
-    outputs = np.asarray(outputs, dtype=np.float64).reshape(len(outputs), -1)
+    # The bars' reference: mean and spread of at most ~100k evenly spaced rows is plenty.
+    outputs = np.asarray(outputs[:: max(1, len(outputs) // 100_000)], dtype=np.float64)
+    outputs = outputs.reshape(len(outputs), -1)
     names = checked.feature_names or model.hints.get("feature_names")
     names = names or [f"feature {i}" for i in range(outputs.shape[1])]
     return RecordRenderer(names, outputs.mean(axis=0), outputs.std(axis=0))

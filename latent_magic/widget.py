@@ -14,10 +14,10 @@ import traitlets
 
 from .arithmetic import arithmetic
 from .colors import label_colors
-from .directions import Direction, direction, principal_directions
+from .directions import Direction, direction, directions_of_axes
 from .nonlinear import make_projection
 from .serialisation import BinaryBuffer, array_to_bytes, bytes_to_array
-from .space import DEFAULT_SAMPLES, build_space
+from .space import DEFAULT_SAMPLES, LatentSpace, build_space
 
 _STATIC = Path(__file__).parent / "static"
 # Browser requests that change the map or make things; their bad input becomes a notice.
@@ -41,9 +41,9 @@ def _bundle(name: str) -> Path:
     return path
 
 
-def _principal_axes(latents: np.ndarray) -> dict[str, Direction]:
+def _principal_axes(space: LatentSpace) -> dict[str, Direction]:
     try:
-        found = principal_directions(latents, k=min(latents.shape[1], 10))
+        found = directions_of_axes(space.principal, k=min(space.dim, 10))
     except ValueError:  # every point is the same: there is no axis to offer
         return {}
     return {d.name: d for d in found}
@@ -133,7 +133,7 @@ class LatentExplorer(anywidget.AnyWidget):
         )
         colors = label_colors(space.labels, len(space.rows))
         self._space = space
-        self._directions = _principal_axes(space.latents)
+        self._directions = _principal_axes(space)
         axes_names = ["PC 1", "PC 2"] if "PC 2" in self._directions else []
         if axes is not None:
             if len(axes) != 2:
