@@ -61,6 +61,17 @@ def to_uint8_image(
     value_range: tuple[float, float] | None = None,
 ) -> np.ndarray:
     """``(H, W)`` or ``(H, W, C)`` uint8 pixels of an array, or a ValueError saying why not."""
+    array = arrange_image(array, shape)
+    if array.dtype == np.uint8:
+        return array
+    values = array.astype(np.float64)
+    lo, hi = value_range if value_range is not None else _guess_range(values)
+    scaled = (values - lo) / (hi - lo) if hi > lo else np.zeros_like(values)
+    return (np.clip(np.nan_to_num(scaled), 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+
+
+def arrange_image(array: np.ndarray, shape: tuple[int, ...] | None = None) -> np.ndarray:
+    """An output laid out as ``(H, W)`` or ``(H, W, C)`` (C = 3 or 4), values untouched."""
     if shape is not None:
         if array.size != int(np.prod(shape)):
             raise ValueError(
@@ -79,12 +90,7 @@ def to_uint8_image(
             "(H, W), (H, W, C) or (C, H, W) with 1, 3 or 4 channels; pass image_shape=(H, W) "
             "for flat outputs, or preview= a function that draws it."
         )
-    if array.dtype == np.uint8:
-        return array
-    values = array.astype(np.float64)
-    lo, hi = value_range if value_range is not None else _guess_range(values)
-    scaled = (values - lo) / (hi - lo) if hi > lo else np.zeros_like(values)
-    return (np.clip(np.nan_to_num(scaled), 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+    return array
 
 
 def _guess_range(values: np.ndarray) -> tuple[float, float]:

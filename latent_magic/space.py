@@ -12,7 +12,7 @@ from ._data import CheckedData, check_data, check_latents
 from .adapters import adapt
 from .directions import Direction
 from .latent_model import CannotDecodeError, LatentModel
-from .neighbours import nearest
+from .neighbours import NeighbourIndex
 from .nonlinear import DataDistance
 from .projection import LinearProjection, pca_projection, principal_axes
 from .renderers import CallableRenderer, ImageRenderer, Preview, RecordRenderer
@@ -61,6 +61,7 @@ class LatentSpace:
         self.projection: Projection = pca_projection(latents, self.principal)
         self.points = self._map(self.projection)
         self._distance: DataDistance | None = None
+        self._index: NeighbourIndex | None = None
         self._anchor = latents.mean(axis=0, dtype=np.float64)
         model.probe_decode(self._anchor)
         # Texts and items decode to their nearest neighbours among the map's own points.
@@ -190,7 +191,9 @@ class LatentSpace:
 
     def neighbour_preview(self, z: np.ndarray, exclude: int | None = None, k: int = 10) -> Preview:
         """The labels of the points nearest to ``z`` (cosine), best first."""
-        index, scores = nearest(z, self.latents, k, exclude=None if exclude is None else [exclude])
+        if self._index is None:
+            self._index = NeighbourIndex(self.latents)
+        index, scores = self._index.search(z, k, exclude=None if exclude is None else [exclude])
         neighbours = [
             {"label": self.label_text(int(i)), "score": float(s)}
             for i, s in zip(index[0], scores[0], strict=True)

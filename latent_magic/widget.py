@@ -15,6 +15,7 @@ import traitlets
 from .arithmetic import arithmetic
 from .colors import label_colors
 from .directions import Direction, direction, directions_of_axes
+from .linear_preview import affine_decoder, linear_preview
 from .nonlinear import make_projection
 from .serialisation import BinaryBuffer, array_to_bytes, bytes_to_array
 from .space import DEFAULT_SAMPLES, LatentSpace, build_space
@@ -104,6 +105,8 @@ class LatentExplorer(anywidget.AnyWidget):
     _projection = traitlets.Unicode("pca").tag(sync=True)
     _walk_options = traitlets.List(traitlets.Unicode()).tag(sync=True)
     _marks = traitlets.List(traitlets.Dict()).tag(sync=True)
+    _linear_decoder = traitlets.Dict().tag(sync=True)
+    _linear_basis = BinaryBuffer(b"").tag(sync=True)
     height = traitlets.Int(420).tag(sync=True)
 
     def __init__(
@@ -145,6 +148,7 @@ class LatentExplorer(anywidget.AnyWidget):
             space.set_projection(make_projection(projection, space.latents))
             axes_names = []
         self._mark_latents: list[tuple[str, np.ndarray]] = []
+        self._affine = affine_decoder(space.model, space.dim) if space.renderer else None
         # All state goes into the first comm message: the map draws once, with everything.
         super().__init__(
             _codes=array_to_bytes(colors.codes, colors.codes.dtype.newbyteorder("<").str),
@@ -284,6 +288,8 @@ class LatentExplorer(anywidget.AnyWidget):
     @anchor.setter
     def anchor(self, vector: Any) -> None:
         self._space.anchor = vector
+        for name, value in self._linear_preview_state().items():
+            self.set_trait(name, value)
         self._anchor_xy = [float(v) for v in self._space.project(self._space.anchor)[0]]
 
     def lift(self, x: float, y: float) -> np.ndarray:
@@ -366,6 +372,7 @@ class LatentExplorer(anywidget.AnyWidget):
     def _map_state(self, axes: list[str], projection: str) -> dict[str, Any]:
         space = self._space
         return {
+            **self._linear_preview_state(),
             "_points": array_to_bytes(space.points, "<f4"),
             "_anchor_xy": [float(v) for v in space.project(space.anchor)[0]],
             "_axis_titles": list(space.projection.titles),
@@ -377,6 +384,10 @@ class LatentExplorer(anywidget.AnyWidget):
                 "reason": space.cannot_preview_reason,
             },
         }
+
+    def _linear_preview_state(self) -> dict[str, Any]:
+        meta, basis = linear_preview(self._affine, self._space)
+        return {"_linear_decoder": meta, "_linear_basis": basis}
 
     def _direction_state(self) -> dict[str, Any]:
         names = list(self._directions)
