@@ -6,6 +6,12 @@
 // pass 2 draws the selected ones on top, larger and outlined (each pass moves the other
 // group's points out of clip space). Points of 5 px and more get a soft rim; smaller ones
 // stay solid squares.
+//
+// Large maps (CACHE_MIN_POINTS and up) render their points into an offscreen texture that
+// covers the view plus a margin, then copy it to the canvas. While the user pans or zooms,
+// drawCached() only draws that texture as one quad moved and scaled by the view change
+// since it was rendered (a few ms on software GL against ~300 ms for 1M points); the
+// caller re-renders crisp points once the interaction pauses.
 
 const VERTEX = `#version 300 es
 precision highp float;
@@ -61,6 +67,69 @@ float a = c.a * clamp((1.0 - r) / v_aa, 0.0, 1.0);
 o_color = vec4(c.rgb * a, a);
 }`;
 
+const BLIT_VERTEX = `#version 300 es
+precision highp float;
+uniform vec4 u_rect;
+out vec2 v_uv;
+void main() {
+vec2 corner = vec2(float(gl_VertexID & 1), float(gl_VertexID >> 1));
+v_uv = corner;
+gl_Position = vec4(mix(u_rect.xy, u_rect.zw, corner), 0.0, 1.0);
+}`;
+
+const BLIT_FRAGMENT = `#version 300 es
+precision mediump float;
+in vec2 v_uv;
+uniform sampler2D u_image;
+out vec4 o_color;
+void main() {
+o_color = texture(u_image, v_uv);
+}`;
+
+/** From this many points on, frames go through the offscreen cache (see drawCached). */
+export const CACHE_MIN_POINTS = 150000;
+/** The cache covers the view widened by this fraction of its size on each side. */
+const CACHE_MARGIN = 0.25;
+
+/**
+ * The cache's data range and texture size for a view drawn on a w × h device-pixel canvas:
+ * whole pixels of margin on each side, so at an unchanged view the copy is pixel-exact.
+ * @returns {{view: {x0: number, x1: number, y0: number, y1: number}, width: number, height: number, mx: number, my: number}}
+ */
+export function cacheFrame(view, w, h, maxSize = 8192, margin = CACHE_MARGIN) {
+  const mx = Math.max(0, Math.min(Math.round(w * margin), Math.floor((maxSize - w) / 2)));
+  const my = Math.max(0, Math.min(Math.round(h * margin), Math.floor((maxSize - h) / 2)));
+  const ux = (view.x1 - view.x0) / w,
+    uy = (view.y1 - view.y0) / h;
+  return {
+    view: {
+      x0: view.x0 - mx * ux,
+      x1: view.x1 + mx * ux,
+      y0: view.y0 - my * uy,
+      y1: view.y1 + my * uy,
+    },
+    width: w + 2 * mx,
+    height: h + 2 * my,
+    mx,
+    my,
+  };
+}
+
+/**
+ * Clip-space rectangle [left, bottom, right, top] where the data range `r` lies in `view`.
+ * @returns {number[]}
+ */
+export function clipRect(r, view) {
+  const sx = 2 / (view.x1 - view.x0),
+    sy = 2 / (view.y1 - view.y0);
+  return [
+    (r.x0 - view.x0) * sx - 1,
+    (r.y0 - view.y0) * sy - 1,
+    (r.x1 - view.x0) * sx - 1,
+    (r.y1 - view.y0) * sy - 1,
+  ];
+}
+
 /**
  * Point diameter in CSS pixels: larger for few points, a little larger when zoomed in.
  * @param {number} n number of points
@@ -98,6 +167,11 @@ export class MapRenderer {
     this.palette = ["#3b6ea8"];
     this.flags = null;
     this.selectedCount = 0;
+    /** Bumped by every change that alters the picture for a given view (not the view). */
+    this.version = 0;
+    this.probe = new Uint8Array(4);
+    /** What the offscreen texture holds: null, or {view, version, width, height, drawn}. */
+    this.cache = null;
     this.lost = false;
     this.onLost = (event) => {
       event.preventDefault(); // allows the browser to restore the context later
@@ -154,6 +228,19 @@ export class MapRenderer {
     this.codeBuffer = gl.createBuffer();
     this.selBuffer = gl.createBuffer();
     this.paletteTexture = gl.createTexture();
+    this.blit = link(gl, BLIT_VERTEX, BLIT_FRAGMENT);
+    this.blitRect = gl.getUniformLocation(this.blit, "u_rect");
+    this.blitImage = gl.getUniformLocation(this.blit, "u_image");
+    this.blitVao = gl.createVertexArray();
+    this.cacheTexture = null;
+    this.cacheFbo = null;
+    this.cacheSize = [0, 0];
+    this.cache = null;
+    this.maxSize = Math.min(
+      gl.getParameter(gl.MAX_TEXTURE_SIZE),
+      ...gl.getParameter(gl.MAX_VIEWPORT_DIMS),
+    );
+    this.version++;
     this.uploadPositions();
     this.uploadCodes();
     this.uploadPalette();
@@ -163,18 +250,21 @@ export class MapRenderer {
   /** @param {Float32Array} xy interleaved positions */
   setPoints(xy) {
     this.positions = xy;
+    this.version++;
     this.uploadPositions();
   }
 
   /** @param {Uint8Array|Uint16Array|null} codes one per point, or null for code 0 everywhere */
   setCodes(codes) {
     this.codes = codes && codes.length > 0 ? codes : null;
+    this.version++;
     this.uploadCodes();
   }
 
   /** @param {string[]} colors "#rrggbb" per code */
   setPalette(colors) {
     this.palette = colors && colors.length > 0 ? colors : ["#3b6ea8"];
+    this.version++;
     this.uploadPalette();
   }
 
@@ -185,6 +275,7 @@ export class MapRenderer {
   setSelection(flags, count) {
     this.flags = flags;
     this.selectedCount = count;
+    this.version++;
     this.uploadFlags();
   }
 
@@ -243,13 +334,91 @@ export class MapRenderer {
   resize(cssWidth, cssHeight, dpr) {
     const w = Math.max(1, Math.round(cssWidth * dpr));
     const h = Math.max(1, Math.round(cssHeight * dpr));
+    if (this.canvas.width !== w || this.canvas.height !== h || this.dpr !== dpr) this.version++;
     if (this.canvas.width !== w) this.canvas.width = w;
     if (this.canvas.height !== h) this.canvas.height = h;
     this.dpr = dpr;
   }
 
+  /** Whether frames of the current points go through the offscreen cache. */
+  get caching() {
+    return this.positions.length >> 1 >= CACHE_MIN_POINTS;
+  }
+
   /**
-   * Draws one frame.
+   * Waits for the GPU to finish the frame (only for measuring: it stalls the page). Chromium
+   * may return from finish() before a software rasteriser is done, so one pixel is read back
+   * too, which cannot complete before the frame has.
+   */
+  finish() {
+    const gl = this.gl;
+    if (!gl || this.lost) return;
+    gl.finish();
+    gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, this.probe);
+  }
+
+  /** The offscreen texture and framebuffer, (re)made at w × h device pixels. */
+  cacheTarget(w, h) {
+    const gl = this.gl;
+    if (this.cacheTexture && this.cacheSize[0] === w && this.cacheSize[1] === h) return true;
+    if (!this.cacheTexture) {
+      this.cacheTexture = gl.createTexture();
+      this.cacheFbo = gl.createFramebuffer();
+    }
+    gl.bindTexture(gl.TEXTURE_2D, this.cacheTexture);
+    gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA8, w, h, 0, gl.RGBA, gl.UNSIGNED_BYTE, null);
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_S, gl.CLAMP_TO_EDGE);
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_T, gl.CLAMP_TO_EDGE);
+    gl.bindFramebuffer(gl.FRAMEBUFFER, this.cacheFbo);
+    gl.framebufferTexture2D(
+      gl.FRAMEBUFFER,
+      gl.COLOR_ATTACHMENT0,
+      gl.TEXTURE_2D,
+      this.cacheTexture,
+      0,
+    );
+    const complete = gl.checkFramebufferStatus(gl.FRAMEBUFFER) === gl.FRAMEBUFFER_COMPLETE;
+    gl.bindFramebuffer(gl.FRAMEBUFFER, null);
+    this.cacheSize = complete ? [w, h] : [0, 0];
+    return complete;
+  }
+
+  /**
+   * Draws the cached picture moved and scaled to `view` (empty where the cache does not
+   * reach). Returns false, drawing nothing, when there is no up-to-date cache.
+   * @param {{x0: number, x1: number, y0: number, y1: number}} view
+   * @returns {boolean}
+   */
+  drawCached(view) {
+    const c = this.cache;
+    if (!this.gl || this.lost || !c || c.version !== this.version) return false;
+    const gl = this.gl;
+    gl.viewport(0, 0, this.canvas.width, this.canvas.height);
+    gl.clearColor(0, 0, 0, 0);
+    gl.clear(gl.COLOR_BUFFER_BIT);
+    this.copyCache(clipRect(c.view, view), !sameRange(c.rendered, view));
+    return true;
+  }
+
+  /** Draws the cache texture into the clip rectangle `rect` of the canvas. */
+  copyCache(rect, smooth) {
+    const gl = this.gl;
+    gl.disable(gl.BLEND); // the texture holds premultiplied colours already
+    gl.useProgram(this.blit);
+    gl.bindVertexArray(this.blitVao);
+    gl.activeTexture(gl.TEXTURE0);
+    gl.bindTexture(gl.TEXTURE_2D, this.cacheTexture);
+    const filter = smooth ? gl.LINEAR : gl.NEAREST;
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, filter);
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MAG_FILTER, filter);
+    gl.uniform1i(this.blitImage, 0);
+    gl.uniform4f(this.blitRect, rect[0], rect[1], rect[2], rect[3]);
+    gl.drawArrays(gl.TRIANGLE_STRIP, 0, 4);
+    gl.bindVertexArray(null);
+  }
+
+  /**
+   * Draws one frame of points (through the offscreen cache for large maps).
    * @param {{x0: number, x1: number, y0: number, y1: number}} view data range shown
    * @param {number} sizeCss point diameter in CSS pixels
    * @returns {number} number of points drawn, or -1 when nothing could be drawn
@@ -257,9 +426,33 @@ export class MapRenderer {
   draw(view, sizeCss) {
     const gl = this.gl;
     if (!gl || this.lost) return -1;
+    const n = this.positions.length >> 1;
+    const w = this.canvas.width,
+      h = this.canvas.height;
+    if (n > 0 && this.caching) {
+      const frame = cacheFrame(view, w, h, this.maxSize);
+      if (this.cacheTarget(frame.width, frame.height)) {
+        gl.bindFramebuffer(gl.FRAMEBUFFER, this.cacheFbo);
+        this.drawPoints(frame.view, sizeCss, frame.width, frame.height);
+        gl.bindFramebuffer(gl.FRAMEBUFFER, null);
+        this.cache = { view: frame.view, rendered: view, version: this.version, drawn: n };
+        gl.viewport(0, 0, w, h);
+        gl.clearColor(0, 0, 0, 0);
+        gl.clear(gl.COLOR_BUFFER_BIT);
+        this.copyCache(clipRect(frame.view, view), false);
+        return n;
+      }
+    }
+    this.cache = null;
+    return this.drawPoints(view, sizeCss, w, h);
+  }
+
+  /** Draws the points of `view` into the bound framebuffer, w × h device pixels. */
+  drawPoints(view, sizeCss, w, h) {
+    const gl = this.gl;
     const dpr = this.dpr || 1;
     const n = this.positions.length >> 1;
-    gl.viewport(0, 0, this.canvas.width, this.canvas.height);
+    gl.viewport(0, 0, w, h);
     gl.clearColor(0, 0, 0, 0);
     gl.clear(gl.COLOR_BUFFER_BIT);
     if (n === 0) return 0;
@@ -319,12 +512,20 @@ export class MapRenderer {
     gl.deleteBuffer(this.codeBuffer);
     gl.deleteBuffer(this.selBuffer);
     gl.deleteTexture(this.paletteTexture);
+    if (this.cacheTexture) gl.deleteTexture(this.cacheTexture);
+    if (this.cacheFbo) gl.deleteFramebuffer(this.cacheFbo);
+    gl.deleteVertexArray(this.blitVao);
+    gl.deleteProgram(this.blit);
     gl.deleteVertexArray(this.vao);
     gl.deleteProgram(this.program);
     // Browsers cap live contexts per page; give this one back now rather than at GC.
     gl.getExtension("WEBGL_lose_context")?.loseContext();
     this.gl = null;
   }
+}
+
+function sameRange(a, b) {
+  return a.x0 === b.x0 && a.x1 === b.x1 && a.y0 === b.y0 && a.y1 === b.y1;
 }
 
 function compile(gl, type, source) {

@@ -12,15 +12,17 @@ export class SpatialGrid {
   constructor(xy) {
     this.xy = xy;
     const n = xy.length >> 1;
+    // Three tight passes over typed arrays (bounds, cell counts, scatter): no per-point
+    // objects, no closures; (v - v) === 0 is true exactly for finite v.
     let minX = Infinity,
       minY = Infinity,
       maxX = -Infinity,
       maxY = -Infinity;
     let finite = 0;
-    for (let i = 0; i < n; i++) {
-      const x = xy[2 * i],
-        y = xy[2 * i + 1];
-      if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
+    for (let i = 0, k = 0; i < n; i++, k += 2) {
+      const x = xy[k],
+        y = xy[k + 1];
+      if (x - x !== 0 || y - y !== 0) continue;
       finite++;
       if (x < minX) minX = x;
       if (x > maxX) maxX = x;
@@ -45,24 +47,35 @@ export class SpatialGrid {
     this.ny = ny;
     this.minX = minX;
     this.minY = minY;
-    this.sx = nx / w; // cells per data unit
-    this.sy = ny / h;
+    const sx = nx / w, // cells per data unit
+      sy = ny / h;
+    this.sx = sx;
+    this.sy = sy;
 
+    // Counting sort by cell. Finite positions lie in [min, max], so the cell index is a
+    // truncation clamped at the top (the same cell as cellX / cellY give).
     const cellOf = new Int32Array(n);
     const cellStart = new Uint32Array(nx * ny + 1);
-    for (let i = 0; i < n; i++) {
-      const x = xy[2 * i],
-        y = xy[2 * i + 1];
-      if (!Number.isFinite(x) || !Number.isFinite(y)) {
+    const lastX = nx - 1,
+      lastY = ny - 1;
+    for (let i = 0, k = 0; i < n; i++, k += 2) {
+      const x = xy[k],
+        y = xy[k + 1];
+      if (x - x !== 0 || y - y !== 0) {
         cellOf[i] = -1;
         continue;
       }
-      const c = this.cellY(y) * nx + this.cellX(x);
+      let cx = ((x - minX) * sx) | 0,
+        cy = ((y - minY) * sy) | 0;
+      if (cx > lastX) cx = lastX;
+      if (cy > lastY) cy = lastY;
+      const c = cy * nx + cx;
       cellOf[i] = c;
       cellStart[c + 1]++;
     }
-    for (let c = 0; c < nx * ny; c++) cellStart[c + 1] += cellStart[c];
-    const fill = cellStart.slice(0, nx * ny);
+    const total = nx * ny;
+    for (let c = 0; c < total; c++) cellStart[c + 1] += cellStart[c];
+    const fill = cellStart.slice(0, total);
     const items = new Uint32Array(finite);
     for (let i = 0; i < n; i++) {
       const c = cellOf[i];

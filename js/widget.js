@@ -8,6 +8,7 @@ import { DecodeClient } from "./decode_client.js";
 import { el } from "./dom.js";
 import { pointsInPolygon, toggle, union } from "./lasso.js";
 import { renderLegend, renderStatus } from "./legend.js";
+import { decodeLinear, imagePixels, parseLinearDecoder, recordFeatures } from "./linear_decoder.js";
 import { MapRenderer, pointSize } from "./map_renderer.js";
 import { OperationsBar } from "./operations.js";
 import { Overlay } from "./overlay.js";
@@ -20,6 +21,8 @@ const DRAG_THRESHOLD_PX = 3;
 const LASSO_STEP_PX = 2;
 const WALK_TRAIL = 16; // walk positions kept for the trail on the map
 const NOTICE_MS = { info: 5000, error: 10000 };
+/** Crisp points come back this long after the last pan or zoom step (cached frames till then). */
+const SETTLE_MS = 150;
 
 const TOOLS = [
   [
@@ -151,6 +154,15 @@ function render({ model, el: host }) {
     noticeTimer: 0,
     raf: 0,
     disposed: false,
+    settleTimer: 0, // set while a pan or zoom is under way (cleared SETTLE_MS after the last step)
+    glKey: null, // what the map canvas shows now: {view, size, version, kind}
+    frameKind: "",
+    frameMs: 0,
+    linear: null, // client-side decoder of a linear model (parseLinearDecoder), or null
+    linearOut: null,
+    clientPreviews: 0,
+    previewSeq: 0, // bumped per preview put on screen; a slower older one must not claim it
+    previewMs: -1,
   };
   let lastWrittenSelection = null;
 
@@ -183,9 +195,10 @@ function render({ model, el: host }) {
     s.raf = 0;
     if (s.width <= 0 || s.height <= 0) return;
     if ((window.devicePixelRatio || 1) !== s.dpr) applySize();
+    const t0 = performance.now();
     const zoom = zoomLevel(s.view, s.fit);
     const size = pointSize(s.n, zoom);
-    const drawn = renderer.draw(s.view, size);
+    const drawn = drawMap(size);
     overlay.draw({
       view: s.view,
       theme: s.theme,
@@ -205,10 +218,58 @@ function render({ model, el: host }) {
       walk: s.walk,
     });
     if (drawn >= 0) {
+      // Only a benchmark asks for finish (data-measure): it stalls the page until the GPU is done.
+      if (root.dataset.measure !== undefined) renderer.finish();
+      s.frameMs = performance.now() - t0;
       s.frames += 1;
       s.drawn = drawn;
     }
     publish();
+  }
+
+  /**
+   * Draws the map's points when they changed; the cached picture, moved, while a pan or zoom
+   * is under way (see MapRenderer.drawCached); nothing when only the overlay changed (the
+   * canvas keeps showing its last frame). Returns the number of points shown, -1 if none.
+   */
+  function drawMap(size) {
+    const key = s.glKey;
+    const same =
+      key !== null &&
+      key.version === renderer.version &&
+      key.size === size &&
+      sameView(key.view, s.view);
+    if (same && (key.kind === "points" || s.settleTimer !== 0)) {
+      s.frameKind = "overlay";
+      return s.drawn;
+    }
+    if (s.settleTimer !== 0 && renderer.drawCached(s.view)) {
+      s.glKey = { view: s.view, size, version: renderer.version, kind: "cached" };
+      s.frameKind = "cached";
+      return renderer.cache.drawn;
+    }
+    const drawn = renderer.draw(s.view, size);
+    s.glKey = drawn >= 0 ? { view: s.view, size, version: renderer.version, kind: "points" } : null;
+    s.frameKind = "points";
+    return drawn;
+  }
+
+  /**
+   * Notes a pan or zoom step: cached frames until the view has been still for SETTLE_MS and
+   * no pan drag is under way (a paused drag whose button is still down has not ended).
+   */
+  function interacting() {
+    clearTimeout(s.settleTimer);
+    s.settleTimer = setTimeout(settle, SETTLE_MS);
+  }
+
+  function settle() {
+    if (s.drag?.moved && s.tool === "pan") {
+      s.settleTimer = setTimeout(settle, SETTLE_MS);
+      return;
+    }
+    s.settleTimer = 0;
+    schedule();
   }
 
   function publish() {
@@ -225,6 +286,9 @@ function render({ model, el: host }) {
     d.groupA = String(ops.groupA.length);
     d.groupB = String(ops.groupB.length);
     d.notice = s.notice;
+    d.frameKind = s.frameKind;
+    d.frameMs = s.frameMs.toFixed(2);
+    if (s.previewMs >= 0) d.previewMs = s.previewMs.toFixed(2);
   }
 
   function marks() {
@@ -360,7 +424,8 @@ function render({ model, el: host }) {
     return s.grid.nearest(x, y, PICK_RADIUS_PX / ppu.x, PICK_RADIUS_PX / ppu.y);
   }
 
-  function hoverAt(p) {
+  /** @param {number} [since] when the pointer event happened (performance.now() clock) */
+  function hoverAt(p, since = performance.now()) {
     s.cursor = p;
     const i = pick(p.x, p.y);
     s.hover = i;
@@ -368,7 +433,9 @@ function render({ model, el: host }) {
     if (i >= 0) {
       decoder.request(s.positions[2 * i], s.positions[2 * i + 1], i);
     } else if (can) {
+      if (s.linear) showClientPreview(p.x, p.y, since);
       decoder.request(p.x, p.y, null);
+      if (s.linear) decoder.preferLatest(); // older replies are for older positions
     } else {
       // Nothing to ask the kernel: empty space cannot be decoded by this model.
       const reason = model.get("_decoder")?.reason || "This model cannot decode empty space.";
@@ -376,6 +443,29 @@ function render({ model, el: host }) {
       decoder.supersede();
     }
     schedule();
+  }
+
+  /**
+   * Decodes empty space in the browser (linear models) and shows it at once; the kernel's
+   * reply for the same spot follows and takes its place.
+   */
+  function showClientPreview(x, y, since) {
+    const d = s.linear;
+    if (s.linearOut === null || s.linearOut.length !== d.size)
+      s.linearOut = new Float64Array(d.size);
+    const values = decodeLinear(d, x, y, s.linearOut);
+    if (d.kind === "image") preview.showClient("empty space", x, y, imagePixels(d, values), null);
+    else preview.showClient("empty space", x, y, null, recordFeatures(d, values));
+    s.previewSeq++;
+    s.previewMs = performance.now() - since;
+    root.dataset.previewId = `c${++s.clientPreviews}`;
+    root.dataset.previewSource = "client";
+    publish();
+  }
+
+  function loadLinear() {
+    s.linear = parseLinearDecoder(model.get("_linear_decoder"), model.get("_linear_basis"));
+    decoder.reset(); // the same spot may decode differently now
   }
 
   /** A walk step: shares the decode's latest-wins slot, so the newest request wins. */
@@ -419,10 +509,13 @@ function render({ model, el: host }) {
     if (!decoder.receive(msg)) return;
     trackWalk(msg);
     // data-preview-id names the preview on screen: set it once an image has decoded, unless a
-    // newer reply has replaced it meanwhile.
+    // newer preview has replaced it meanwhile.
+    const seq = ++s.previewSeq;
     preview.show(msg, buffers || []).then(
       () => {
-        if (!s.disposed && decoder.shownId === msg.id) root.dataset.previewId = String(msg.id);
+        if (s.disposed || s.previewSeq !== seq) return;
+        root.dataset.previewId = String(msg.id);
+        root.dataset.previewSource = "kernel";
       },
       () => {},
     );
@@ -452,7 +545,7 @@ function render({ model, el: host }) {
     const p = localPoint(event);
     const drag = s.drag;
     if (!drag || drag.id !== event.pointerId) {
-      hoverAt(p);
+      hoverAt(p, event.timeStamp);
       return;
     }
     s.cursor = p;
@@ -462,6 +555,7 @@ function render({ model, el: host }) {
     if (s.tool === "pan" && drag.moved) {
       s.view = panBy(drag.startView, s.width, s.height, dx, dy);
       s.hover = -1;
+      interacting();
     } else if (drag.lasso && Math.hypot(p.px - drag.lastPx, p.py - drag.lastPy) >= LASSO_STEP_PX) {
       drag.lasso.push(p.x, p.y);
       drag.lastPx = p.px;
@@ -527,12 +621,13 @@ function render({ model, el: host }) {
     const next = zoomAbout(s.view, p.x, p.y, Math.exp(-delta * 0.002), s.fit);
     if (next === s.view) return;
     s.view = next;
+    interacting();
     if (s.drag?.startView) {
       // Keep panning smoothly when the wheel turns mid-drag.
       s.drag.startView = next;
       s.drag.start = p;
     }
-    if (!s.drag) hoverAt(localPoint(event));
+    if (!s.drag) hoverAt(localPoint(event), event.timeStamp);
     schedule();
   }
 
@@ -606,6 +701,8 @@ function render({ model, el: host }) {
     },
     "change:_axis_titles": schedule,
     "change:_decoder": () => preview.setDecoder(model.get("_decoder")),
+    "change:_linear_decoder": loadLinear,
+    "change:_linear_basis": loadLinear,
     "change:_status": () => renderStatus(status, model.get("_status")),
     "change:height": () => {
       applySize();
@@ -637,6 +734,7 @@ function render({ model, el: host }) {
 
   // Initial state from the traits.
   preview.setDecoder(model.get("_decoder"));
+  loadLinear();
   renderStatus(status, model.get("_status"));
   loadPalette();
   loadAxes();
@@ -656,6 +754,7 @@ function render({ model, el: host }) {
     s.disposed = true;
     if (s.raf) cancelAnimationFrame(s.raf);
     clearTimeout(s.noticeTimer);
+    clearTimeout(s.settleTimer);
     for (const [name, fn] of Object.entries(traitHandlers)) model.off(name, fn);
     for (const [target, type, fn, options] of domHandlers)
       target.removeEventListener(type, fn, options);

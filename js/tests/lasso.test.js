@@ -78,3 +78,41 @@ test("union and toggle keep selections sorted and unique", () => {
   assert.deepEqual([...toggle(new Uint32Array(0), 0)], [0]);
   assert.deepEqual([...toggle(Uint32Array.of(7), 9)], [7, 9]);
 });
+
+test("many interior cells: a fine hand-drawn loop over dense points agrees with brute force", () => {
+  const xy = clusteredPoints(60000, 12);
+  const grid = new SpatialGrid(xy);
+  const r = rng(5);
+  for (let q = 0; q < 6; q++) {
+    const at = Math.floor(r() * 60000);
+    const cx = xy[2 * at],
+      cy = xy[2 * at + 1],
+      m = 400 + Math.floor(r() * 600);
+    const poly = [];
+    for (let k = 0; k < m; k++) {
+      const a = (k / m) * 2 * Math.PI;
+      const rad = 2 + Math.sin(3 * a + q) + 0.05 * r();
+      poly.push(cx + rad * Math.cos(a), cy + 0.7 * rad * Math.sin(a));
+    }
+    const want = brute(xy, poly);
+    assert.ok(want.length > 1000, `polygon ${q} holds ${want.length}`);
+    assert.deepEqual([...pointsInPolygon(xy, grid, poly)], want, `polygon ${q}`);
+  }
+});
+
+test("points on a lattice (on cell borders and polygon vertices) agree with brute force", () => {
+  const side = 120;
+  const xy = new Float32Array(2 * side * side);
+  for (let i = 0; i < side * side; i++) {
+    xy[2 * i] = (i % side) / 4;
+    xy[2 * i + 1] = Math.floor(i / side) / 4;
+  }
+  const grid = new SpatialGrid(xy);
+  const shapes = [
+    [2, 2, 20, 2, 20, 20, 2, 20],
+    [1.5, 3.25, 25.75, 1, 28, 27.5, 14, 12, 3, 28],
+    [0, 0, 29.75, 0, 29.75, 29.75, 0, 29.75],
+  ];
+  for (const poly of shapes)
+    assert.deepEqual([...pointsInPolygon(xy, grid, poly)], brute(xy, poly));
+});
