@@ -62,6 +62,14 @@ function isSortedUnique(a) {
 }
 
 function render({ model, el: host }) {
+  // Every request names its view, so that replies reach the view that asked.
+  const viewId = Math.random().toString(36).slice(2);
+  function send(content, buffers) {
+    const message = { ...content, view: viewId };
+    if (buffers) model.send(message, undefined, buffers);
+    else model.send(message);
+  }
+
   // ---- DOM -------------------------------------------------------------------------------
   const root = el("div", "lm-root");
   const toolbar = el("div", "lm-toolbar");
@@ -107,8 +115,7 @@ function render({ model, el: host }) {
   const statusBar = el("div", "lm-statusbar");
   statusBar.append(status, notice);
   const ops = new OperationsBar({
-    send: (content, buffers) =>
-      buffers ? model.send(content, undefined, buffers) : model.send(content),
+    send,
     walk: walkTo,
     selection: () => s.selection,
     toBuffer: toDataView,
@@ -179,7 +186,7 @@ function render({ model, el: host }) {
   });
   if (!renderer.ok) showGlMessage("This browser cannot draw the map: WebGL2 is not available.");
   const overlay = new Overlay(overlayCanvas);
-  const decoder = new DecodeClient((content) => model.send(content));
+  const decoder = new DecodeClient((content) => send(content));
 
   function showGlMessage(text) {
     glMessage.textContent = text;
@@ -503,6 +510,8 @@ function render({ model, el: host }) {
   }
 
   function onCustomMessage(msg, buffers) {
+    // A widget shown twice has two views; each takes only the replies to its own requests.
+    if (msg?.view !== undefined && msg.view !== viewId) return;
     if (msg?.type === "arithmetic_result") ops.showArithmetic(msg);
     else if (msg?.type === "notice") showNotice(msg);
     if (msg?.type !== "preview") return;
@@ -602,7 +611,7 @@ function render({ model, el: host }) {
       const i = pick(p.x, p.y);
       const x = i >= 0 ? s.positions[2 * i] : p.x;
       const y = i >= 0 ? s.positions[2 * i + 1] : p.y;
-      model.send({ type: "set_anchor", index: i >= 0 ? i : null, x, y });
+      send({ type: "set_anchor", index: i >= 0 ? i : null, x, y });
     }
   }
 

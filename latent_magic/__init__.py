@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING, Any
 from .adapters import adapt, register_adapter
 from .arithmetic import arithmetic
 from .directions import Direction, direction, principal_directions
-from .latent_model import CannotDecodeError, LatentModel
-from .space import DEFAULT_SAMPLES
+from .latent_model import DEFAULT_SAMPLES, CannotDecodeError, LatentModel
 
 if TYPE_CHECKING:
     from .widget import LatentExplorer

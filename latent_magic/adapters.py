@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from typing import Any
 
@@ -54,8 +55,10 @@ def adapt(obj: Any, **hints: Any) -> LatentModel:
     adapter and kept on the result for the renderers.
     """
     if isinstance(obj, LatentModel):
-        obj.hints.update({k: v for k, v in hints.items() if v is not None})
-        return obj
+        # A copy: hints of one explore() call must not stick to the user's model.
+        model = copy.copy(obj)
+        model.hints = {**obj.hints, **{k: v for k, v in hints.items() if v is not None}}
+        return model
     for predicate, factory in _user_adapters:
         if predicate(obj):
             model = factory(obj, **hints)

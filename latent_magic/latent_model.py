@@ -9,6 +9,7 @@ import numpy as np
 
 KINDS = ("image", "record", "text", "custom")
 DATA_KINDS = ("table", "array", "text")
+DEFAULT_SAMPLES = 2000  # latents drawn from a generator's prior when no data are given
 
 
 class CannotDecodeError(RuntimeError):

@@ -23,13 +23,14 @@ def affine_decoder(model: Any, dim: int) -> tuple[np.ndarray, np.ndarray] | None
     if not model.can_decode or dim > MAX_DIM:
         return None
     try:
-        basis = np.vstack([np.zeros(dim), np.eye(dim)])
-        outputs = np.asarray(model.decode(basis), dtype=np.float64).reshape(dim + 1, -1)
-        if outputs.shape[1] > MAX_OUTPUTS:
-            return None
-        b, A = outputs[0], outputs[1:] - outputs[0]
+        # Four probes first: a large output or a failing decoder costs only those.
         probes = np.random.default_rng(0).normal(size=(4, dim)) * 3
         decoded = np.asarray(model.decode(probes), dtype=np.float64).reshape(4, -1)
+        if decoded.shape[1] > MAX_OUTPUTS:
+            return None
+        basis = np.vstack([np.zeros(dim), np.eye(dim)])
+        outputs = np.asarray(model.decode(basis), dtype=np.float64).reshape(dim + 1, -1)
+        b, A = outputs[0], outputs[1:] - outputs[0]
     except Exception:  # a decoder that cannot take these probes simply stays in the kernel
         return None
     scale = max(float(np.abs(decoded).max()), 1e-12)

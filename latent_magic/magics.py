@@ -10,7 +10,7 @@ from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
-from .space import DEFAULT_SAMPLES
+from .latent_model import DEFAULT_SAMPLES
 
 
 @magic_arguments()
@@ -106,8 +106,8 @@ class LatentMagics(Magics):
         }
         try:
             widget = explore(model, **kwargs)
-        except (ValueError, TypeError) as error:  # the user's input: say what, not where
-            raise UsageError(f"%latent explore: {error}") from error
+        except (ValueError, TypeError, KeyError, ImportError) as error:  # say what, not where
+            raise UsageError(f"%latent explore: {_message(error)}") from error
         from IPython.display import display
 
         # Shown here so that `w = %latent explore ...` displays too; see _ipython_display_.
@@ -140,8 +140,8 @@ class LatentMagics(Magics):
             )
             if widget is not None:
                 made = widget.add_direction(made)
-        except (ValueError, TypeError) as error:
-            raise UsageError(f"%latent direction: {error}") from error
+        except (ValueError, TypeError, KeyError, ImportError) as error:
+            raise UsageError(f"%latent direction: {_message(error)}") from error
         if args.variable:
             self._shell.user_ns[_unquote(args.variable)] = made
         return made
@@ -189,6 +189,11 @@ class LatentMagics(Magics):
                 f"%latent: could not evaluate {what} {expression!r}: "
                 f"{type(error).__name__}: {error}"
             ) from None
+
+
+def _message(error: Exception) -> str:
+    # str(KeyError("x")) is "'x'": show the message itself.
+    return str(error.args[0]) if isinstance(error, KeyError) and error.args else str(error)
 
 
 def _unquote(text: str) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from latent_magic.neighbours import nearest
+from latent_magic.neighbours import NeighbourIndex
 from latent_magic.projection import LinearProjection, pca_projection
 
 __all__ = ["METHODS", "DataDistance", "NonlinearProjection", "make_projection"]
@@ -61,6 +61,7 @@ class DataDistance:
     def __init__(self, Z: np.ndarray) -> None:
         self.latents = _check_latents(Z)
         self._typical: float | None = None
+        self._index: NeighbourIndex | None = None
 
     @property
     def typical(self) -> float:
@@ -85,7 +86,9 @@ class DataDistance:
             raise ValueError(f"expected one latent vector of shape ({d},); got shape {z.shape}.")
         if not np.isfinite(z).all():
             raise ValueError("the latent vector contains NaN or infinite values.")
-        _, distances = _nearest_exact(z.reshape(1, d), self.latents, 1)
+        if self._index is None:  # row norms once, not on every hover
+            self._index = NeighbourIndex(self.latents, "euclidean")
+        _, distances = _nearest_exact(z.reshape(1, d), self.latents, 1, self._index)
         distance = float(distances[0, 0])
         typical = self.typical
         ratio = distance / typical if typical > 0 else _ratio_to_a_single_point(distance)
@@ -371,7 +374,9 @@ def _check_latents(Z: Any) -> np.ndarray:
     return Z
 
 
-def _nearest_exact(Q: np.ndarray, table: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+def _nearest_exact(
+    Q: np.ndarray, table: np.ndarray, k: int, index: NeighbourIndex | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """The ``k`` nearest table rows of each query, with float64 euclidean distances.
 
     ``nearest`` scores in float32 through ``‖q‖² - 2q·t + ‖t‖²``, which cancels badly for
@@ -380,11 +385,12 @@ def _nearest_exact(Q: np.ndarray, table: np.ndarray, k: int) -> tuple[np.ndarray
     """
     Q = np.asarray(Q, dtype=np.float64)
     k = min(k, table.shape[0])
+    index = index or NeighbourIndex(table, "euclidean")
     indices = np.empty((len(Q), k), dtype=np.int64)
     distances = np.empty((len(Q), k))
     for start in range(0, len(Q), _QUERY_BATCH):
         batch = Q[start : start + _QUERY_BATCH]
-        candidates, _ = nearest(batch, table, k, metric="euclidean")
+        candidates, _ = index.search(batch, k)
         gaps = np.linalg.norm(table[candidates].astype(np.float64) - batch[:, None, :], axis=2)
         order = np.argsort(gaps, axis=1, kind="stable")
         indices[start : start + len(batch)] = np.take_along_axis(candidates, order, axis=1)

@@ -11,7 +11,7 @@ import numpy as np
 from ._data import CheckedData, check_data, check_latents
 from .adapters import adapt
 from .directions import Direction
-from .latent_model import CannotDecodeError, LatentModel
+from .latent_model import DEFAULT_SAMPLES, CannotDecodeError, LatentModel
 from .neighbours import NeighbourIndex
 from .nonlinear import DataDistance
 from .projection import LinearProjection, pca_projection, principal_axes
@@ -19,7 +19,6 @@ from .renderers import CallableRenderer, ImageRenderer, Preview, RecordRenderer
 
 Renderer = Callable[[Any], Preview]
 Projection = Any  # LinearProjection or nonlinear.NonlinearProjection: transform / inverse / exact
-DEFAULT_SAMPLES = 2000  # latents drawn from a generator's prior when no data are given
 
 
 class LatentSpace:
@@ -52,6 +51,7 @@ class LatentSpace:
         renderer: Renderer | None,
     ) -> None:
         self.model = model
+        latents = latents.view()  # read-only for us; the caller's own array stays writable
         latents.setflags(write=False)
         self.latents = latents
         self.rows = rows
@@ -62,11 +62,13 @@ class LatentSpace:
         self.points = self._map(self.projection)
         self._distance: DataDistance | None = None
         self._index: NeighbourIndex | None = None
+        self._spreads: dict[bytes, float] = {}
         self._anchor = latents.mean(axis=0, dtype=np.float64)
         model.probe_decode(self._anchor)
         # Texts and items decode to their nearest neighbours among the map's own points.
         self.renderer = renderer
         self.shows_neighbours = model.kind == "text"
+        self.label_title = "label"
 
     @property
     def can_preview(self) -> bool:
@@ -121,12 +123,14 @@ class LatentSpace:
                 f"axes {x.name!r} and {y.name!r} point along the same line; pick two "
                 "directions that differ."
             )
-        origin = self.latents.mean(axis=0, dtype=np.float64)
-        return LinearProjection(basis, origin, (x.name, y.name))
+        return LinearProjection(basis, self.principal.mean, (x.name, y.name))
 
     def spread_along(self, direction: Direction) -> float:
         """The data's standard deviation along a direction (the unit of a walk)."""
-        return float(np.std(self.latents @ direction.unit.astype(np.float32)))
+        key = direction.unit.tobytes()  # a walk slider asks on every tick: compute once
+        if key not in self._spreads:
+            self._spreads[key] = float(np.std(self.latents @ direction.unit.astype(np.float32)))
+        return self._spreads[key]
 
     def walk_latents(self, direction: Direction, t: np.ndarray) -> np.ndarray:
         """``anchor + t · SD · unit(direction)`` for each ``t``: ``(len(t), d)`` float64."""
@@ -179,7 +183,10 @@ class LatentSpace:
             result = Preview.message(str(error))
         except Exception as error:  # shown in the preview, not swallowed: the user's code failed
             result = Preview.message(f"preview failed: {type(error).__name__}: {error}")
-        distance = self.distance_from_data(z)
+        # A data point is on the data; only other latents need the (table-wide) search.
+        distance = (
+            {"ratio": 0.0, "off_data": False} if index is not None else self.distance_from_data(z)
+        )
         content: dict[str, Any] = {
             "title": title,
             "exact": exact,
@@ -229,6 +236,7 @@ def build_space(
     shape = _check_image_shape(image_shape)
     latent_model = adapt(model, image_shape=shape, labels=labels, preview=preview, **hints)
     latents, checked = _latents_of(latent_model, data, n_samples, seed)
+    label_title = str(getattr(labels, "name", None) or "label")  # a Series names its legend
     if labels is None:
         labels = _default_labels(latent_model, data, checked)
     if labels is not None:
@@ -240,7 +248,7 @@ def build_space(
             )
         labels = np.asarray(labels)[checked.rows]
     renderer = _choose_renderer(latent_model, checked, shape, preview, latents)
-    return LatentSpace(
+    space = LatentSpace(
         latent_model,
         latents,
         rows=checked.rows,
@@ -248,6 +256,8 @@ def build_space(
         labels=labels,
         renderer=renderer,
     )
+    space.label_title = label_title
+    return space
 
 
 def _latents_of(
@@ -262,7 +272,7 @@ def _latents_of(
             if n_samples < 1:
                 raise ValueError(f"n_samples must be at least 1; got {n_samples}.")
             Z = model.sample(n_samples, seed=seed)
-            return Z, CheckedData(None, Z, np.arange(len(Z)), len(Z), None)
+            return Z, CheckedData(None, None, np.arange(len(Z)), len(Z), None)
         raise ValueError(
             f"explore({model.name}) needs data= to place on the map: the rows to "
             "encode, e.g. explore(model, data=X)."

@@ -15,14 +15,17 @@ import traitlets
 from .arithmetic import arithmetic
 from .colors import label_colors
 from .directions import Direction, direction, directions_of_axes
+from .latent_model import DEFAULT_SAMPLES
 from .linear_preview import affine_decoder, linear_preview
 from .nonlinear import make_projection
 from .serialisation import BinaryBuffer, array_to_bytes, bytes_to_array
-from .space import DEFAULT_SAMPLES, LatentSpace, build_space
+from .space import LatentSpace, build_space
 
 _STATIC = Path(__file__).parent / "static"
-# Browser requests that change the map or make things; their bad input becomes a notice.
+# Browser requests and their handlers; bad input becomes a notice (or a preview message).
 _OPERATIONS = {
+    "decode": "_msg_decode",
+    "set_anchor": "_msg_set_anchor",
     "set_axes": "_msg_set_axes",
     "walk": "_msg_walk",
     "pin_walk": "_msg_pin_walk",
@@ -134,11 +137,16 @@ class LatentExplorer(anywidget.AnyWidget):
             seed=seed,
             latent_dim=latent_dim,
         )
-        colors = label_colors(space.labels, len(space.rows))
+        colors = label_colors(space.labels, len(space.rows), title=space.label_title)
         self._space = space
         self._directions = _principal_axes(space)
         axes_names = ["PC 1", "PC 2"] if "PC 2" in self._directions else []
         if axes is not None:
+            if projection != "pca":
+                raise TypeError(
+                    f"pass axes= or projection={projection!r}, not both: named axes make an "
+                    "exact linear map."
+                )
             if len(axes) != 2:
                 raise ValueError(f"axes must be two directions (x, y); got {len(axes)}.")
             x_axis, y_axis = (self._direction(a) for a in axes)
@@ -161,6 +169,7 @@ class LatentExplorer(anywidget.AnyWidget):
         )
         self._pinned = np.zeros((0, space.dim))
         self._pins_from_python = False
+        self._asking_view: Any = None
         self._select_callbacks: list[Callable[[np.ndarray], Any]] = []
         self._callback_error = ""
         self._update_status()
@@ -220,7 +229,9 @@ class LatentExplorer(anywidget.AnyWidget):
         return lambda: self._select_callbacks.remove(callback)
 
     def _selected_points(self) -> np.ndarray:
-        return bytes_to_array(self._selection, "<u4").astype(np.intp)
+        points = bytes_to_array(self._selection, "<u4").astype(np.intp)
+        # A stale front end (points replaced meanwhile) may name points that no longer exist.
+        return points[points < len(self._space.rows)]
 
     def _points_of_rows(self, indices: Any) -> np.ndarray:
         wanted = np.asarray(indices)
@@ -269,15 +280,13 @@ class LatentExplorer(anywidget.AnyWidget):
             return
         old = bytes_to_array(change["old"], "<f8", 2)
         new = bytes_to_array(change["new"], "<f8", 2)
-        # Pins keep the vector they were lifted to, even if the anchor moved since.
-        known = {tuple(p): v for p, v in zip(old, self._pinned, strict=False)}
-        vectors = [known.get(tuple(p)) for p in new]
-        fresh = [i for i, v in enumerate(vectors) if v is None]
-        if fresh:
-            lifted = self._space.lift_many(new[fresh])
-            for i, vector in zip(fresh, lifted, strict=True):
-                vectors[i] = vector
-        self._pinned = np.array(vectors).reshape(len(new), self._space.dim)
+        # The browser appends pins or clears them; pins keep the vector they were lifted to,
+        # even if the anchor moved since.
+        kept = len(old) if len(new) >= len(old) and np.array_equal(new[: len(old)], old) else 0
+        fresh = (
+            self._space.lift_many(new[kept:]) if len(new) > kept else np.zeros((0, self._space.dim))
+        )
+        self._pinned = np.vstack([self._pinned[:kept], fresh]).reshape(len(new), self._space.dim)
 
     # ------------------------------------------------------------------ map ⇄ latent
     @property
@@ -329,6 +338,10 @@ class LatentExplorer(anywidget.AnyWidget):
         self._directions[d.name] = d
         self.set_trait("_axis_options", list(self._directions))
         self.set_trait("_walk_options", list(self._directions))
+        if d.name in self._axes:  # an axis on display was redefined: the map follows
+            x_axis, y_axis = (self._directions[name] for name in self._axes)
+            self._space.set_projection(self._space.direction_axes(x_axis, y_axis))
+            self._refresh_map(list(self._axes), "directions")
         return d
 
     def set_axes(self, x: Direction | str | Any, y: Direction | str | Any) -> None:
@@ -430,7 +443,7 @@ class LatentExplorer(anywidget.AnyWidget):
         x, y = self._space.project(z)[0]
         reply.update(type="preview", id=content.get("id"), index=None, x=float(x), y=float(y))
         reply["walk_xy"] = [float(x), float(y)]
-        self.send(reply, buffers)
+        self._send_to_view(reply, buffers)
 
     def _msg_pin_walk(self, content: dict[str, Any], _buffers: list[Any]) -> None:
         span = content.get("span") or (-3.0, 3.0)
@@ -468,51 +481,67 @@ class LatentExplorer(anywidget.AnyWidget):
         try:
             result = arithmetic(self._arithmetic_space(), expression)
         except ValueError as error:
-            self.send({**reply, "ok": False, "error": str(error)})
+            self._send_to_view({**reply, "ok": False, "error": str(error)})
             return
         self._mark_latents.append((expression, result.vector))
         mark = self._mark(expression, result.vector)
         self._marks = [*self._marks, mark]
         neighbours = [{"label": label, "score": score} for label, score in result.neighbors]
-        self.send({**reply, "ok": True, "error": "", **mark, "neighbors": neighbours})
+        self._send_to_view({**reply, "ok": True, "error": "", **mark, "neighbors": neighbours})
 
     def _arithmetic_space(self) -> tuple[list[str], np.ndarray]:
         space = self._space
-        labels = (
-            [space.label_text(i) for i in range(len(space.rows))]
-            if space.labels is not None
-            else [str(r) for r in space.rows]
-        )
-        return labels, space.latents
+        return [space.label_text(i) for i in range(len(space.rows))], space.latents
 
     def _notice(self, text: str, level: str = "info") -> None:
-        self.send({"type": "notice", "level": level, "text": text})
+        self._send_to_view({"type": "notice", "level": level, "text": text})
 
     # ------------------------------------------------------------------ messages
-    def _on_message(self, _widget: Any, content: dict[str, Any], _buffers: list[Any]) -> None:
+    def _on_message(self, _widget: Any, content: dict[str, Any], buffers: list[Any]) -> None:
         kind = content.get("type")
-        if kind == "decode":
-            self._reply_preview(content)
-        elif kind in _OPERATIONS:
-            try:
-                getattr(self, _OPERATIONS[kind])(content, _buffers)
-            except (ValueError, TypeError, KeyError) as error:  # the user's input: say why
-                self.send({"type": "notice", "level": "error", "text": str(error)})
-        elif kind == "set_anchor":
-            index = content.get("index")
-            if index is None:
-                self.anchor = self._space.lift(float(content["x"]), float(content["y"]))
-            else:
-                self.anchor = self._space.latents[int(index)]
-        else:
+        handler = _OPERATIONS.get(str(kind))
+        if handler is None:
             _log.warning("latent_magic: unknown message from the front end: %r", kind)
+            return
+        # Replies go back to the view that asked: a widget shown twice has two views.
+        self._asking_view = content.get("view")
+        try:
+            getattr(self, handler)(content, buffers)
+        except (ValueError, TypeError, KeyError, IndexError) as error:  # say why, keep state
+            text = error.args[0] if isinstance(error, KeyError) and error.args else str(error)
+            if kind in ("decode", "walk"):  # the browser waits for this id: answer it
+                self._send_to_view(
+                    {"type": "preview", "id": content.get("id"), "kind": "message", "text": text}
+                )
+            else:
+                self._notice(str(text), "error")
 
-    def _reply_preview(self, request: dict[str, Any]) -> None:
-        x, y = float(request["x"]), float(request["y"])
-        index = request.get("index")
-        content, buffers = self._space.preview(x, y, None if index is None else int(index))
-        content.update(type="preview", id=request.get("id"), index=index, x=x, y=y)
+    def _send_to_view(self, content: dict[str, Any], buffers: list[bytes] | None = None) -> None:
+        if self._asking_view is not None:
+            content["view"] = self._asking_view
         self.send(content, buffers)
+
+    def _msg_decode(self, request: dict[str, Any], _buffers: list[Any]) -> None:
+        x, y = float(request["x"]), float(request["y"])
+        index = self._point_index(request.get("index"))
+        content, buffers = self._space.preview(x, y, index)
+        content.update(type="preview", id=request.get("id"), index=index, x=x, y=y)
+        self._send_to_view(content, buffers)
+
+    def _msg_set_anchor(self, content: dict[str, Any], _buffers: list[Any]) -> None:
+        index = self._point_index(content.get("index"))
+        if index is None:
+            self.anchor = self._space.lift(float(content["x"]), float(content["y"]))
+        else:
+            self.anchor = self._space.latents[index]
+
+    def _point_index(self, index: Any) -> int | None:
+        if index is None:
+            return None
+        n = len(self._space.latents)
+        if not 0 <= int(index) < n:
+            raise IndexError(f"there is no point {index} on this map (valid: 0..{n - 1}).")
+        return int(index)
 
     def _update_status(self) -> None:
         space = self._space

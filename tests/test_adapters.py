@@ -6,7 +6,13 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 import latent_magic
-from latent_magic import LatentModel, adapt, register_adapter
+from latent_magic import LatentModel, adapt, adapters, register_adapter
+
+
+@pytest.fixture(autouse=True)
+def _restore_the_registry(monkeypatch):
+    # Adapters registered by one test must not change how later tests adapt models.
+    monkeypatch.setattr(adapters, "_user_adapters", list(adapters._user_adapters))
 
 
 @pytest.mark.parametrize(
@@ -97,3 +103,13 @@ def test_register_adapter_rejects_a_factory_that_returns_something_else():
     register_adapter(lambda obj: isinstance(obj, Odd), lambda m, **h: "nope")
     with pytest.raises(TypeError, match="must return a LatentModel"):
         adapt(Odd())
+
+
+def test_importing_latent_magic_stays_light():
+    import subprocess
+    import sys
+
+    heavy = ["torch", "sklearn", "pandas", "matplotlib", "scipy", "sentence_transformers"]
+    code = f"import sys, latent_magic\nprint([m for m in {heavy!r} if m in sys.modules])"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -123,7 +123,7 @@ def test_bad_requests_become_notices_and_lose_nothing(planted, frontend):
     frontend.send(w, {"type": "set_axes", "x": "nope", "y": "PC 1"})
     notice = frontend.custom_messages()[-1][0]
     assert notice["level"] == "error"
-    assert "no direction named 'nope'" in notice["text"]
+    assert notice["text"].startswith("no direction named 'nope'")
     data = {"method": "custom", "content": {"type": "make_direction", "name": ""}}
     w._handle_msg({"content": {"data": data}, "buffers": []})
     assert "needs a name" in frontend.custom_messages()[-1][0]["text"]
@@ -208,3 +208,67 @@ def digits_like_pca():
     from sklearn.decomposition import PCA
 
     return PCA(2).fit(np.random.default_rng(1).normal(size=(100, 3)))
+
+
+def test_every_malformed_request_is_answered_without_losing_state(planted, frontend):
+    w, *_ = planted
+    w.selected_indices = [4]
+    anchor = w.anchor
+    frontend.send(w, {"type": "decode", "id": 3, "x": 0.0, "y": 0.0, "index": 99999})
+    reply = frontend.custom_messages()[-1][0]
+    assert (reply["type"], reply["id"], reply["kind"]) == ("preview", 3, "message")
+    assert "valid: 0..599" in reply["text"]
+    frontend.send(w, {"type": "walk", "id": 4, "direction": "nope", "t": 1.0})
+    reply = frontend.custom_messages()[-1][0]
+    assert (reply["type"], reply["id"]) == ("preview", 4)  # the browser's slot is freed
+    frontend.send(w, {"type": "set_anchor", "index": -1})
+    assert "valid: 0..599" in frontend.custom_messages()[-1][0]["text"]
+    frontend.send(w, {"type": "set_anchor", "index": None})  # no x, y
+    assert frontend.custom_messages()[-1][0]["level"] == "error"
+    buffers = [memoryview(np.array([0, 10**6], "<u4").tobytes())] * 2
+    data = {"method": "custom", "content": {"type": "make_direction", "name": "bad"}}
+    w._handle_msg({"content": {"data": data}, "buffers": buffers})
+    assert frontend.custom_messages()[-1][0]["level"] == "error"
+    np.testing.assert_array_equal(w.anchor, anchor)
+    assert w.selected_indices.tolist() == [4]
+
+
+def test_replies_go_to_the_view_that_asked(planted, frontend):
+    w, *_ = planted
+    frontend.send(w, {"type": "decode", "id": 1, "x": 0.0, "y": 0.0, "index": None, "view": "a"})
+    assert frontend.custom_messages()[-1][0]["view"] == "a"
+    frontend.send(w, {"type": "arithmetic", "id": 2, "expression": "1 +", "view": "b"})
+    assert frontend.custom_messages()[-1][0]["view"] == "b"
+
+
+def test_redefining_an_axis_on_display_moves_the_map(planted):
+    w, age, *_ = planted
+    w.add_direction(latent_magic.direction(w.latents, age, ordered=True), "age")
+    w.set_axes("age", "PC 1")
+    before = w.points.copy()
+    w.add_direction(-w.directions["age"].vector, "age")
+    np.testing.assert_allclose(w.points[:, 0], -before[:, 0], atol=1e-4)
+
+
+def test_explore_leaves_the_callers_model_and_arrays_alone(frontend):
+    Z = np.random.default_rng(0).normal(size=(30, 4))
+    model = LatentModel(encode=lambda X: X.astype(np.float32), decode=lambda Z: Z, dim=4)
+    explore(model, data=Z, image_shape=(2, 2))
+    assert "image_shape" not in model.hints
+    table = (["a", "b", "c"], np.eye(3, dtype=np.float32))
+    explore(table)
+    table[1][0, 0] = 2.0  # still the user's writable array
+
+
+def test_axes_and_a_non_linear_projection_are_refused_together(digits, digits_pca):
+    with pytest.raises(TypeError, match="axes= or projection='tsne', not both"):
+        explore(digits_pca, data=digits[0], axes=("PC 1", "PC 2"), projection="tsne")
+
+
+def test_the_legend_is_named_after_the_labels(frontend):
+    import pandas as pd
+
+    X = np.random.default_rng(0).normal(size=(40, 3))
+    species = pd.Series(["a", "b"] * 20, name="species")
+    w = explore(encode=lambda X: X, decode=lambda Z: Z, data=X, labels=species)
+    assert w._legend["title"] == "species"

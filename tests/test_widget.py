@@ -215,7 +215,7 @@ def test_errors_in_a_preview_function_are_shown_not_swallowed(frontend, digits, 
 
 
 def test_unknown_keyword_arguments_raise_type_error(digits, digits_pca):
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match="unexpected keyword argument 'colour'"):
         explore(digits_pca, data=digits[0], colour="red")
 
 
