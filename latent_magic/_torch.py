@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .latent_model import LatentModel
-from .neighbours import nearest
 from .renderers import to_uint8_image
 
 if TYPE_CHECKING:
@@ -347,39 +346,10 @@ def _adapt_embedding(module: torch.nn.Embedding, name: str, hints: dict[str, Any
             f"expected {n_rows} labels, got {len(labels)}."
         )
     weight = _to_numpy(module.weight.detach().float()).astype(np.float32, copy=True)
-    row_of: dict[Any, int] = {}
-    for row, label in enumerate(labels):
-        row_of.setdefault(label, row)  # a repeated label means its first row
+    # From here on it is an embedding table like any other: the same checks and lookups.
+    from ._embeddings import adapt_table
 
-    def encode(texts: Any) -> np.ndarray:
-        texts = [texts] if isinstance(texts, str) else list(texts)
-        missing = [text for text in texts if text not in row_of]
-        if missing:
-            raise ValueError(
-                f"{len(missing)} of {len(texts)} labels are not rows of {name}: "
-                f"{missing[:5]!r}{' …' if len(missing) > 5 else ''}; encode takes labels "
-                "from its labels=."
-            )
-        return weight[[row_of[text] for text in texts]]
-
-    def decode(Z: np.ndarray) -> np.ndarray:
-        rows, scores = nearest(Z, weight, k=_NEIGHBOURS, metric="cosine")
-        # An object array of lists, so numpy never turns (label, score) pairs into strings.
-        result = np.empty(len(rows), dtype=object)
-        for i, (row, score) in enumerate(zip(rows, scores, strict=True)):
-            result[i] = [(labels[j], float(s)) for j, s in zip(row, score, strict=True)]
-        return result
-
-    return LatentModel(
-        encode=encode,
-        decode=decode,
-        dim=int(module.embedding_dim),
-        kind=hints.pop("kind", "text"),
-        name=name,
-        data_kind="text",
-        table=(labels, weight),
-        **hints,
-    )
+    return adapt_table(([str(label) for label in labels], weight), name=name, **hints)
 
 
 # ---------------------------------------------------------------------- helpers
