@@ -7,6 +7,7 @@ import { el } from "./dom.js";
 import { distanceText } from "./ops_format.js";
 
 const MAX_FEATURES = 64;
+const RAW_RGBA = "image/x-raw-rgba"; // the kernel's small images: width × height × 4 bytes
 
 function fmt(v) {
   if (typeof v !== "number" || !Number.isFinite(v)) return String(v);
@@ -114,7 +115,13 @@ export class PreviewPanel {
     this.coords.textContent = msg.index != null ? `point ${msg.index} · ${where}` : where;
     this.showDistance(msg.distance);
 
-    if (msg.kind === "image" && buffers && buffers.length > 0) {
+    if (msg.kind === "image" && msg.mime === RAW_RGBA && buffers?.length > 0) {
+      // Small images come as raw RGBA: painted now, no asynchronous decode to wait for.
+      const bytes = buffers[0];
+      const view = ArrayBuffer.isView(bytes) ? bytes : new Uint8Array(bytes);
+      const data = new Uint8ClampedArray(view.buffer, view.byteOffset, view.byteLength);
+      this.paintPixels(msg.title ?? "", msg.width, msg.height, data);
+    } else if (msg.kind === "image" && buffers && buffers.length > 0) {
       return this.showImage(msg, buffers[0]);
     } else if (msg.kind === "record" && Array.isArray(msg.features)) {
       this.clearBody();
@@ -201,13 +208,17 @@ export class PreviewPanel {
       this.body.append(recordView(features || []));
       return;
     }
+    this.paintPixels(title, pixels.width, pixels.height, pixels.data);
+  }
+
+  /** Paints RGBA pixels into the canvas (and, as a PNG, into the <img> for readers). */
+  paintPixels(title, width, height, data) {
     const { img, canvas } = this.imageElements();
     this.imageSeq++;
-    const { width, height } = pixels;
     if (canvas.width !== width) canvas.width = width;
     if (canvas.height !== height) canvas.height = height;
     sizeFor(canvas, width, height);
-    canvas.getContext("2d").putImageData(new ImageData(pixels.data, width, height), 0, 0);
+    canvas.getContext("2d").putImageData(new ImageData(data, width, height), 0, 0);
     canvas.hidden = false;
     img.hidden = true;
     img.alt = title;

@@ -35,9 +35,11 @@ _TITLES = {
 }
 _MIN_POINTS = 5  # below this a neighbourhood-based map is meaningless (and sklearn may fail)
 _TYPICAL_SAMPLE = 2000  # rows whose nearest-neighbour distance sets the "typical" gap
-_TYPICAL_MIN_SAMPLE = 200
+_TYPICAL_MIN_SAMPLE = 32
 _TYPICAL_CANDIDATES = 8
-_TYPICAL_FLOPS = 4e9  # work budget for that measurement against a very large table
+# Work budget for that measurement against a very large table, in query rows × table rows:
+# the first hover over a million points must not keep the kernel busy for seconds.
+_TYPICAL_PAIRS = 3e7
 _QUERY_BATCH = 128  # queries scored at once: nearest() holds a (batch, 65536) score block
 
 
@@ -411,10 +413,10 @@ def _idw_weights(distances: np.ndarray) -> np.ndarray:
 
 
 def _typical_gap(Z: np.ndarray) -> float:
-    n, d = Z.shape
+    n = Z.shape[0]
     if n < 2:
         return 0.0
-    budget = int(_TYPICAL_FLOPS // max(n * d, 1))
+    budget = int(_TYPICAL_PAIRS // n)
     size = min(n, _TYPICAL_SAMPLE, max(_TYPICAL_MIN_SAMPLE, budget))
     rows = np.sort(np.random.default_rng(0).choice(n, size=size, replace=False))
     # Several candidates, so that a row with a few exact duplicates still finds its

@@ -47,12 +47,38 @@ class ImageRenderer:
         self.value_range = value_range
 
     def __call__(self, output: Any) -> Preview:
-        pixels = to_uint8_image(np.asarray(output), self.shape, self.value_range)
-        return Preview(
-            "image",
-            {"mime": "image/png", "width": pixels.shape[1], "height": pixels.shape[0]},
-            [encode_png(pixels)],
-        )
+        return image_preview(to_uint8_image(np.asarray(output), self.shape, self.value_range))
+
+
+RAW_MAX_PIXELS = 128 * 128  # up to this size raw RGBA is small to send and instant to paint
+
+
+def image_preview(pixels: np.ndarray) -> Preview:
+    """A preview of uint8 pixels: raw RGBA for small images (the browser paints them into a
+    canvas at once, where a PNG would wait for an asynchronous decode), PNG for larger ones."""
+    height, width = pixels.shape[:2]
+    fields = {"width": width, "height": height}
+    if height * width > RAW_MAX_PIXELS:
+        return Preview("image", {"mime": "image/png", **fields}, [encode_png(pixels)])
+    return Preview("image", {"mime": RAW_RGBA, **fields}, [to_rgba(pixels).tobytes()])
+
+
+RAW_RGBA = "image/x-raw-rgba"
+
+
+def to_rgba(pixels: np.ndarray) -> np.ndarray:
+    """``(H, W, 4)`` uint8 of grey, grey + alpha, RGB or RGBA pixels."""
+    if pixels.ndim == 2:
+        pixels = pixels[:, :, None]
+    channels = pixels.shape[2]
+    alpha = np.full((*pixels.shape[:2], 1), 255, np.uint8)
+    if channels == 1:
+        return np.concatenate([pixels, pixels, pixels, alpha], axis=2)
+    if channels == 2:
+        return np.concatenate([pixels[:, :, :1]] * 3 + [pixels[:, :, 1:]], axis=2)
+    if channels == 3:
+        return np.concatenate([pixels, alpha], axis=2)
+    return pixels
 
 
 def to_uint8_image(

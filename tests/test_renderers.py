@@ -3,6 +3,7 @@ import io
 import numpy as np
 import pytest
 from PIL import Image
+from previews import shown_pixels
 
 from latent_magic._png import encode_png
 from latent_magic.renderers import (
@@ -31,7 +32,8 @@ def test_flat_output_with_shape_hint_becomes_an_image_with_fixed_range():
     preview = renderer(output)
     assert preview.kind == "image"
     assert (preview.fields["width"], preview.fields["height"]) == (8, 8)
-    pixels = decode_png(preview.buffers[0])
+    assert preview.fields["mime"] == "image/x-raw-rgba"  # small: painted without a decode
+    pixels = shown_pixels(preview.fields, preview.buffers[0])
     assert pixels[0, 0] == 0
     assert pixels[7, 7] == 255
 
@@ -97,3 +99,15 @@ def test_user_preview_functions_may_return_figures_pil_arrays_or_html():
     assert CallableRenderer(lambda o: "<b>hi</b>")(None).fields == {"html": "<b>hi</b>"}
     with pytest.raises(TypeError, match=r"must return a PIL image.*got int"):
         CallableRenderer(lambda o: 3)(None)
+
+
+def test_large_images_travel_as_png_and_small_ones_as_raw_rgba():
+    small = ImageRenderer()(np.zeros((8, 8, 3)))
+    assert small.fields["mime"] == "image/x-raw-rgba"
+    assert len(small.buffers[0]) == 8 * 8 * 4
+    large = ImageRenderer()(np.random.default_rng(0).random((200, 200)))
+    assert large.fields["mime"] == "image/png"
+    np.testing.assert_array_equal(
+        shown_pixels(large.fields, large.buffers[0]),
+        to_uint8_image(np.random.default_rng(0).random((200, 200))),
+    )

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import copy
-import io
 import subprocess
 import sys
 
 import numpy as np
 import pytest
+from previews import shown_pixels
 
 torch = pytest.importorskip("torch")
 
-from PIL import Image  # noqa: E402
 from torch import nn  # noqa: E402
 from torch_models import (  # noqa: E402
     ConvAutoencoder,
@@ -55,7 +54,7 @@ def dcgan():
 
 def rendered(output: np.ndarray, value_range) -> np.ndarray:
     preview = ImageRenderer(value_range=value_range)(output)
-    return np.asarray(Image.open(io.BytesIO(preview.buffers[0])))
+    return shown_pixels(preview.fields, preview.buffers[0])
 
 
 def expected_pixels(values: np.ndarray, lo: float, hi: float) -> np.ndarray:

@@ -1,11 +1,9 @@
 """The widget's kernel side, with the browser simulated through the comm."""
 
-import io
-
 import ipywidgets
 import numpy as np
 import pytest
-from PIL import Image
+from previews import shown_pixels
 from sklearn.decomposition import PCA, KernelPCA
 
 import latent_magic
@@ -130,7 +128,7 @@ def test_hovering_empty_space_replies_with_the_decoded_image(widget, frontend, d
     content, buffers = last_preview(frontend)
     assert content["id"] == 7
     assert (content["kind"], content["title"], content["exact"]) == ("image", "empty space", True)
-    pixels = np.asarray(Image.open(io.BytesIO(bytes(buffers[0]))))
+    pixels = shown_pixels(content, buffers[0])
     assert pixels.shape == (8, 8)
     expected = digits_pca.inverse_transform(widget.lift(5.0, -3.0)[None])[0].reshape(8, 8)
     scaled = np.clip(expected / 16.0, 0, 1) * 255

@@ -386,3 +386,47 @@ def test_the_quickstart_notebook_runs_in_the_browser(open_notebook):
     second = nb.page.locator(".lm-root").nth(1)
     assert second.evaluate("r => r.closest('.widget-vbox') !== null")
     nb.screenshot("quickstart-vbox", locator=second)
+
+
+def test_a_million_points_are_all_drawn_and_a_lasso_is_exact(open_notebook):
+    cell = (
+        "import numpy as np, latent_magic\n"
+        "rng = np.random.default_rng(0)\n"
+        "Z = (rng.normal(size=(1_000_000, 8)) * np.linspace(2, 0.5, 8)).astype(np.float32)\n"
+        "big = latent_magic.explore(encode=lambda X: X, decode=lambda Z: Z, data=Z)\n"
+        "big"
+    )
+    nb = open_notebook([cell])
+    nb.run_cell(0, timeout=240)
+    view = MapView(nb)
+    view.wait_drawn(1_000_000, timeout=180)
+    nb.screenshot("million", locator=view.root)
+    box = view.box()
+    cx, cy = box["x"] + box["width"] * 0.45, box["y"] + box["height"] * 0.5
+    r = min(box["width"], box["height"]) * 0.12
+    angles = np.linspace(0, 2 * np.pi, 11)[:-1]
+    polygon = np.stack([cx + r * np.cos(angles), cy + 0.8 * r * np.sin(angles)], axis=1)
+    lasso(nb, view, polygon)
+    nb.kernel.wait_until("len(big.selected_indices)", lambda n: n > 1000, timeout=60)
+    # The exact answer, computed in the kernel from the same polygon in data coordinates;
+    # points within a pixel of the lasso's edge may fall either way.
+    poly = view.to_data(polygon).tolist()
+    pixel = (view.view()["x1"] - view.view()["x0"]) / box["width"]
+    nb.kernel.execute(
+        "from matplotlib.path import Path\n"
+        "def lasso_check(poly, tol):\n"
+        "    P, poly = big.points.astype(float), np.array(poly)\n"
+        "    inside = Path(poly).contains_points(P)\n"
+        "    chosen = np.isin(np.arange(len(P)), big.selected_indices)\n"
+        "    gaps = []\n"
+        "    for a, b in zip(poly, np.roll(poly, -1, axis=0)):\n"
+        "        e, d = b - a, P - a\n"
+        "        gaps.append(np.abs(e[0] * d[:, 1] - e[1] * d[:, 0]) / np.hypot(*e))\n"
+        "    near = np.min(gaps, axis=0) < tol\n"
+        "    return [int(inside.sum()), int(((inside != chosen) & ~near).sum())]\n"
+    )
+    check = nb.kernel.eval(f"lasso_check({poly!r}, {2 * pixel!r})", timeout=120)
+    inside, wrong = check
+    assert inside > 1000
+    assert wrong == 0
+    assert view.attr("selected") == str(nb.kernel.eval("len(big.selected_indices)"))
