@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .latent_model import LatentModel
-from .renderers import to_uint8_image
+from .renderers import guess_value_range, to_uint8_image
 
 if TYPE_CHECKING:
     import torch
@@ -521,11 +521,4 @@ def _output_kind(outputs: np.ndarray, name: str, hints: dict[str, Any]) -> str:
 
 
 def _value_range(outputs: np.ndarray) -> tuple[float, float]:
-    values = outputs[np.isfinite(outputs)]
-    if values.size == 0:
-        return (0.0, 1.0)
-    lo, hi = float(values.min()), float(values.max())
-    for candidate in ((0.0, 1.0), (-1.0, 1.0), (0.0, 255.0)):
-        if candidate[0] <= lo and hi <= candidate[1]:
-            return candidate
-    return (lo, hi)
+    return guess_value_range(np.asarray(outputs))

@@ -91,7 +91,7 @@ def to_uint8_image(
     if array.dtype == np.uint8:
         return array
     values = array.astype(np.float64)
-    lo, hi = value_range if value_range is not None else _guess_range(values)
+    lo, hi = value_range if value_range is not None else guess_value_range(values)
     scaled = (values - lo) / (hi - lo) if hi > lo else np.zeros_like(values)
     return (np.clip(np.nan_to_num(scaled), 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
 
@@ -119,8 +119,12 @@ def arrange_image(array: np.ndarray, shape: tuple[int, ...] | None = None) -> np
     return array
 
 
-def _guess_range(values: np.ndarray) -> tuple[float, float]:
-    lo, hi = float(np.nanmin(values)), float(np.nanmax(values))
+def guess_value_range(values: np.ndarray) -> tuple[float, float]:
+    """The usual range the values fit in ([0, 1], [-1, 1], [0, 255]), else their own."""
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return (0.0, 1.0)
+    lo, hi = float(values.min()), float(values.max())
     for candidate in ((0.0, 1.0), (-1.0, 1.0), (0.0, 255.0)):
         if candidate[0] <= lo and hi <= candidate[1]:
             return candidate

@@ -168,3 +168,15 @@ def open_notebook(request, jupyter_server, browser_context, artifact_dir):
             s.write_logs()
         finally:
             s.close(shutdown_kernel=True)
+
+
+@pytest.fixture
+def quickstart(open_notebook):
+    """The README's example run in a notebook, its map drawn: ``(NotebookSession, MapView)``."""
+    from .widget_page import QUICKSTART, MapView
+
+    nb = open_notebook([QUICKSTART])
+    nb.run_cell(0, timeout=120)
+    view = MapView(nb)
+    view.wait_drawn(1797)
+    return nb, view

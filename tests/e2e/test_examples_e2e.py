@@ -8,7 +8,7 @@ import pathlib
 import nbformat
 import pytest
 
-from .test_explorer_e2e import MapView
+from .widget_page import MapView
 
 pytestmark = pytest.mark.e2e
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from .test_explorer_e2e import MapView
+from .widget_page import MapView
 
 pytestmark = pytest.mark.e2e
 

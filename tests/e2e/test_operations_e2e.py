@@ -5,18 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from .test_explorer_e2e import QUICKSTART, MapView, inside_polygon, lasso
+from .widget_page import MapView, inside_polygon, lasso
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def digits_map(open_notebook):
-    nb = open_notebook([QUICKSTART])
-    nb.run_cell(0, timeout=120)
-    view = MapView(nb)
-    view.wait_drawn(1797)
-    return nb, view
 
 
 def wait_axes(nb, axes):
@@ -27,8 +18,8 @@ def wait_axes(nb, axes):
     )
 
 
-def test_named_axes_and_the_walk_slider(digits_map):
-    nb, view = digits_map
+def test_named_axes_and_the_walk_slider(quickstart):
+    nb, view = quickstart
     # A named direction from Python appears in the pickers; choosing it moves the map.
     nb.kernel.execute(
         "import latent_magic\n"
@@ -95,8 +86,8 @@ def select_region(nb, view, points, centre, radius, shift=False):
     return np.flatnonzero(inside_polygon(view.to_page(points), polygon))
 
 
-def test_a_direction_from_two_lassoed_groups(digits_map):
-    nb, view = digits_map
+def test_a_direction_from_two_lassoed_groups(quickstart):
+    nb, view = quickstart
     points = np.array(nb.kernel.eval("w.points.tolist()"))
     labels = np.array(nb.kernel.eval("y.tolist()"))
     page = view.to_page(points)
