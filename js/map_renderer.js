@@ -81,9 +81,13 @@ const BLIT_FRAGMENT = `#version 300 es
 precision mediump float;
 in vec2 v_uv;
 uniform sampler2D u_image;
+uniform float u_fade;
 out vec4 o_color;
 void main() {
-o_color = texture(u_image, v_uv);
+vec4 c = texture(u_image, v_uv);
+// Faded like the unselected points of a selection frame (premultiplied colours).
+vec4 faded = vec4(mix(c.rgb, vec3(0.62) * c.a, 0.55) * 0.35, c.a * 0.35);
+o_color = mix(c, faded, u_fade);
 }`;
 
 /** From this many points on, frames go through the offscreen cache (see drawCached). */
@@ -167,6 +171,9 @@ export class MapRenderer {
     this.palette = ["#3b6ea8"];
     this.flags = null;
     this.selectedCount = 0;
+    this.selectedIndices = new Uint32Array(0);
+    /** Bumped by every selection change (which a cached picture is drawn over). */
+    this.selectionVersion = 0;
     /** Bumped by every change that alters the picture for a given view (not the view). */
     this.version = 0;
     this.probe = new Uint8Array(4);
@@ -231,6 +238,8 @@ export class MapRenderer {
     this.blit = link(gl, BLIT_VERTEX, BLIT_FRAGMENT);
     this.blitRect = gl.getUniformLocation(this.blit, "u_rect");
     this.blitImage = gl.getUniformLocation(this.blit, "u_image");
+    this.blitFade = gl.getUniformLocation(this.blit, "u_fade");
+    this.selIndexBuffer = gl.createBuffer();
     this.blitVao = gl.createVertexArray();
     this.cacheTexture = null;
     this.cacheFbo = null;
@@ -272,10 +281,14 @@ export class MapRenderer {
    * @param {Uint8Array|null} flags 1 for a selected point, one per point
    * @param {number} count number of selected points (0: draw in one plain pass)
    */
-  setSelection(flags, count) {
+  setSelection(flags, count, indices = null) {
     this.flags = flags;
     this.selectedCount = count;
-    this.version++;
+    this.selectedIndices = indices ?? new Uint32Array(0);
+    this.selectionVersion++;
+    // A cached picture holds the points without selection: a selection is drawn over it
+    // (the picture faded, the selected points on top), so it does not invalidate the cache.
+    if (!this.caching) this.version++;
     this.uploadFlags();
   }
 
@@ -310,6 +323,11 @@ export class MapRenderer {
       gl.bindBuffer(gl.ARRAY_BUFFER, this.selBuffer);
       gl.bufferData(gl.ARRAY_BUFFER, this.flags, gl.DYNAMIC_DRAW);
     }
+    // An index buffer may only ever be bound as one (WebGL); its binding is the VAO's.
+    gl.bindVertexArray(this.vao);
+    gl.bindBuffer(gl.ELEMENT_ARRAY_BUFFER, this.selIndexBuffer);
+    gl.bufferData(gl.ELEMENT_ARRAY_BUFFER, this.selectedIndices, gl.DYNAMIC_DRAW);
+    gl.bindVertexArray(null);
   }
 
   uploadPalette() {
@@ -392,16 +410,38 @@ export class MapRenderer {
   drawCached(view) {
     const c = this.cache;
     if (!this.gl || this.lost || !c || c.version !== this.version) return false;
-    const gl = this.gl;
-    gl.viewport(0, 0, this.canvas.width, this.canvas.height);
-    gl.clearColor(0, 0, 0, 0);
-    gl.clear(gl.COLOR_BUFFER_BIT);
-    this.copyCache(clipRect(c.view, view), !sameRange(c.rendered, view));
+    this.composite(view, c.size);
     return true;
   }
 
+  /** The cached picture moved to `view`, faded under the selected points when there are any. */
+  composite(view, sizeCss) {
+    const gl = this.gl;
+    const c = this.cache;
+    gl.bindFramebuffer(gl.FRAMEBUFFER, null);
+    gl.viewport(0, 0, this.canvas.width, this.canvas.height);
+    gl.clearColor(0, 0, 0, 0);
+    gl.clear(gl.COLOR_BUFFER_BIT);
+    const selecting = this.selectedIndices.length > 0;
+    this.copyCache(clipRect(c.view, view), !sameRange(c.rendered, view), selecting ? 1 : 0);
+    if (selecting) this.drawSelected(view, sizeCss);
+  }
+
+  /** Only the selected points (an index list: k vertices, not n), drawn on top. */
+  drawSelected(view, sizeCss) {
+    const gl = this.gl;
+    gl.useProgram(this.program);
+    gl.bindVertexArray(this.vao);
+    this.setPointState(view, sizeCss, true);
+    gl.enable(gl.BLEND);
+    gl.blendFunc(gl.ONE, gl.ONE_MINUS_SRC_ALPHA);
+    gl.uniform1i(this.u.u_pass, 2);
+    gl.drawElements(gl.POINTS, this.selectedIndices.length, gl.UNSIGNED_INT, 0);
+    gl.bindVertexArray(null);
+  }
+
   /** Draws the cache texture into the clip rectangle `rect` of the canvas. */
-  copyCache(rect, smooth) {
+  copyCache(rect, smooth, fade = 0) {
     const gl = this.gl;
     gl.disable(gl.BLEND); // the texture holds premultiplied colours already
     gl.useProgram(this.blit);
@@ -412,6 +452,7 @@ export class MapRenderer {
     gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, filter);
     gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MAG_FILTER, filter);
     gl.uniform1i(this.blitImage, 0);
+    gl.uniform1f(this.blitFade, fade);
     gl.uniform4f(this.blitRect, rect[0], rect[1], rect[2], rect[3]);
     gl.drawArrays(gl.TRIANGLE_STRIP, 0, 4);
     gl.bindVertexArray(null);
@@ -430,16 +471,27 @@ export class MapRenderer {
     const w = this.canvas.width,
       h = this.canvas.height;
     if (n > 0 && this.caching) {
+      const c = this.cache;
+      // Only a change of points, colours, size or view needs the points drawn again; a new
+      // selection is drawn over the picture already made.
+      const current =
+        c && c.version === this.version && c.size === sizeCss && sameRange(c.rendered, view);
+      if (current) {
+        this.composite(view, sizeCss);
+        return n;
+      }
       const frame = cacheFrame(view, w, h, this.maxSize);
       if (this.cacheTarget(frame.width, frame.height)) {
         gl.bindFramebuffer(gl.FRAMEBUFFER, this.cacheFbo);
-        this.drawPoints(frame.view, sizeCss, frame.width, frame.height);
-        gl.bindFramebuffer(gl.FRAMEBUFFER, null);
-        this.cache = { view: frame.view, rendered: view, version: this.version, drawn: n };
-        gl.viewport(0, 0, w, h);
-        gl.clearColor(0, 0, 0, 0);
-        gl.clear(gl.COLOR_BUFFER_BIT);
-        this.copyCache(clipRect(frame.view, view), false);
+        this.drawPoints(frame.view, sizeCss, frame.width, frame.height, true);
+        this.cache = {
+          view: frame.view,
+          rendered: view,
+          version: this.version,
+          drawn: n,
+          size: sizeCss,
+        };
+        this.composite(view, sizeCss);
         return n;
       }
     }
@@ -447,8 +499,9 @@ export class MapRenderer {
     return this.drawPoints(view, sizeCss, w, h);
   }
 
-  /** Draws the points of `view` into the bound framebuffer, w × h device pixels. */
-  drawPoints(view, sizeCss, w, h) {
+  /** Draws the points of `view` into the bound framebuffer, w × h device pixels; `plain`:
+   * without the selection (the cached picture, which a selection is drawn over). */
+  drawPoints(view, sizeCss, w, h, plain = false) {
     const gl = this.gl;
     const dpr = this.dpr || 1;
     const n = this.positions.length >> 1;
@@ -459,32 +512,10 @@ export class MapRenderer {
 
     gl.useProgram(this.program);
     gl.bindVertexArray(this.vao);
-    if (!this.codes || this.codes.length < n) {
-      gl.disableVertexAttribArray(this.loc.code);
-      gl.vertexAttrib1f(this.loc.code, 0);
-    } else {
-      gl.enableVertexAttribArray(this.loc.code);
-    }
-    const selecting = this.selectedCount > 0 && this.flags !== null && this.flags.length >= n;
-    if (selecting) {
-      gl.bindBuffer(gl.ARRAY_BUFFER, this.selBuffer);
-      gl.enableVertexAttribArray(this.loc.sel);
-      gl.vertexAttribPointer(this.loc.sel, 1, gl.UNSIGNED_BYTE, false, 0, 0);
-    } else {
-      gl.disableVertexAttribArray(this.loc.sel);
-      gl.vertexAttrib1f(this.loc.sel, 0);
-    }
-
-    gl.activeTexture(gl.TEXTURE0);
-    gl.bindTexture(gl.TEXTURE_2D, this.paletteTexture);
-    gl.uniform1i(this.u.u_palette, 0);
-    gl.uniform2f(this.u.u_center, (view.x0 + view.x1) / 2, (view.y0 + view.y1) / 2);
-    gl.uniform2f(this.u.u_scale, 2 / (view.x1 - view.x0), 2 / (view.y1 - view.y0));
+    const selecting =
+      !plain && this.selectedCount > 0 && this.flags !== null && this.flags.length >= n;
+    this.setPointState(view, sizeCss, selecting);
     const size = sizeCss * dpr;
-    gl.uniform1f(this.u.u_size, size);
-    gl.uniform1f(this.u.u_sel_size, size * 1.35 + 2.5 * dpr);
-    gl.uniform1f(this.u.u_outline_px, 1.25 * dpr);
-    gl.uniform4f(this.u.u_outline_color, 0.08, 0.08, 0.1, 1);
 
     // Small opaque points need no blending (a measurable saving on software GL).
     if (selecting || size >= 5) gl.enable(gl.BLEND);
@@ -501,6 +532,37 @@ export class MapRenderer {
     }
     gl.bindVertexArray(null);
     return n;
+  }
+
+  /** Attributes and uniforms shared by every point pass. */
+  setPointState(view, sizeCss, selecting) {
+    const gl = this.gl;
+    const dpr = this.dpr || 1;
+    const n = this.positions.length >> 1;
+    if (!this.codes || this.codes.length < n) {
+      gl.disableVertexAttribArray(this.loc.code);
+      gl.vertexAttrib1f(this.loc.code, 0);
+    } else {
+      gl.enableVertexAttribArray(this.loc.code);
+    }
+    if (selecting) {
+      gl.bindBuffer(gl.ARRAY_BUFFER, this.selBuffer);
+      gl.enableVertexAttribArray(this.loc.sel);
+      gl.vertexAttribPointer(this.loc.sel, 1, gl.UNSIGNED_BYTE, false, 0, 0);
+    } else {
+      gl.disableVertexAttribArray(this.loc.sel);
+      gl.vertexAttrib1f(this.loc.sel, 0);
+    }
+    gl.activeTexture(gl.TEXTURE0);
+    gl.bindTexture(gl.TEXTURE_2D, this.paletteTexture);
+    gl.uniform1i(this.u.u_palette, 0);
+    gl.uniform2f(this.u.u_center, (view.x0 + view.x1) / 2, (view.y0 + view.y1) / 2);
+    gl.uniform2f(this.u.u_scale, 2 / (view.x1 - view.x0), 2 / (view.y1 - view.y0));
+    const size = sizeCss * dpr;
+    gl.uniform1f(this.u.u_size, size);
+    gl.uniform1f(this.u.u_sel_size, size * 1.35 + 2.5 * dpr);
+    gl.uniform1f(this.u.u_outline_px, 1.25 * dpr);
+    gl.uniform4f(this.u.u_outline_color, 0.08, 0.08, 0.1, 1);
   }
 
   dispose() {

@@ -244,6 +244,7 @@ function render({ model, el: host }) {
     const same =
       key !== null &&
       key.version === renderer.version &&
+      key.selection === renderer.selectionVersion &&
       key.size === size &&
       sameView(key.view, s.view);
     if (same && (key.kind === "points" || s.settleTimer !== 0)) {
@@ -251,14 +252,24 @@ function render({ model, el: host }) {
       return s.drawn;
     }
     if (s.settleTimer !== 0 && renderer.drawCached(s.view)) {
-      s.glKey = { view: s.view, size, version: renderer.version, kind: "cached" };
+      s.glKey = { ...glKey(size), kind: "cached" };
       s.frameKind = "cached";
       return renderer.cache.drawn;
     }
     const drawn = renderer.draw(s.view, size);
-    s.glKey = drawn >= 0 ? { view: s.view, size, version: renderer.version, kind: "points" } : null;
+    s.glKey = drawn >= 0 ? { ...glKey(size), kind: "points" } : null;
     s.frameKind = "points";
     return drawn;
+  }
+
+  /** What a frame on the canvas shows: the view, the point size, the renderer's versions. */
+  function glKey(size) {
+    return {
+      view: s.view,
+      size,
+      version: renderer.version,
+      selection: renderer.selectionVersion,
+    };
   }
 
   /**
@@ -377,7 +388,7 @@ function render({ model, el: host }) {
       }
     }
     s.selectedShown = shown;
-    renderer.setSelection(s.flags, shown);
+    renderer.setSelection(s.flags, shown, shown === sel.length ? sel : sel.subarray(0, shown));
     publish();
     schedule();
   }

@@ -7,6 +7,7 @@ import pathlib
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from .widget_page import MapView, inside_polygon, lasso
 
@@ -290,6 +291,16 @@ def test_a_million_points_are_all_drawn_and_a_lasso_is_exact(open_notebook):
     )
     check = nb.kernel.eval(f"lasso_check({poly!r}, {2 * pixel!r})", timeout=120)
     inside, wrong = check
+    nb.page.wait_for_timeout(500)
+    shot = nb.screenshot("million-lasso", locator=view.canvas)
+    # What a user sees: the lassoed points in full colour, every other point faded.
+    pixels = np.asarray(Image.open(shot).convert("L"), dtype=float)
+    scale = pixels.shape[1] / box["width"]
+    cx_px, cy_px = int((cx - box["x"]) * scale), int((cy - box["y"]) * scale)
+    half = int(0.4 * r * scale)
+    inside_patch = pixels[cy_px - half : cy_px + half, cx_px - half : cx_px + half]
+    outside_patch = pixels[cy_px - half : cy_px + half, cx_px + 3 * half : cx_px + 5 * half]
+    assert inside_patch.mean() < outside_patch.mean() - 40, "the selection is not shown"
     assert inside > 1000
     assert wrong == 0
     assert view.attr("selected") == str(nb.kernel.eval("len(big.selected_indices)"))
