@@ -381,7 +381,10 @@ class _Table:
         labels, vectors = _labels_and_vectors(space)
         labels = [str(label) for label in labels]
         try:
-            vectors = np.asarray(vectors, dtype=np.float64)
+            vectors = np.asarray(vectors)
+            # A float32 table stays float32: a float64 copy of a million rows per query is waste.
+            if vectors.dtype.kind != "f":
+                vectors = vectors.astype(np.float64)
         except (TypeError, ValueError):
             raise ValueError(
                 f"the table's vectors must be numeric, one row per label; got "

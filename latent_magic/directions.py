@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from .projection import PrincipalAxes, principal_axes
+from .projection import PrincipalAxes, fix_signs, principal_axes
 
 __all__ = ["Direction", "direction", "principal_directions"]
 
@@ -302,9 +302,7 @@ def principal_directions(Z: Any, k: int = 10) -> list[Direction]:
     mean = Z.mean(axis=0)
     _, singular, components = np.linalg.svd(Z - mean, full_matrices=False)
     variances = singular**2 / (n - 1)
-    for row in components:
-        if row[np.argmax(np.abs(row))] < 0:
-            row *= -1
+    fix_signs(components)
     return directions_of_axes(PrincipalAxes(mean, variances, components, n), k)
 
 

@@ -98,11 +98,16 @@ def principal_axes(Z: np.ndarray) -> PrincipalAxes:
     variances, vectors = np.linalg.eigh(cov)
     order = np.argsort(variances)[::-1]
     variances = np.maximum(variances[order], 0.0)
-    components = vectors[:, order].T.copy()
-    for row in components:  # a deterministic sign: the largest loading is positive
+    components = fix_signs(vectors[:, order].T.copy())
+    return PrincipalAxes(mean, variances, components, n)
+
+
+def fix_signs(components: np.ndarray) -> np.ndarray:
+    """Rows flipped in place so each one's largest loading is positive: deterministic axes."""
+    for row in components:
         if row[np.argmax(np.abs(row))] < 0:
             row *= -1
-    return PrincipalAxes(mean, variances, components, n)
+    return components
 
 
 def pca_projection(Z: np.ndarray, axes: PrincipalAxes | None = None) -> LinearProjection:

@@ -170,6 +170,7 @@ class LatentExplorer(anywidget.AnyWidget):
         self._pinned = np.zeros((0, space.dim))
         self._pins_from_python = False
         self._asking_view: Any = None
+        self._label_texts: list[str] | None = None
         self._select_callbacks: list[Callable[[np.ndarray], Any]] = []
         self._callback_error = ""
         self._update_status()
@@ -491,7 +492,9 @@ class LatentExplorer(anywidget.AnyWidget):
 
     def _arithmetic_space(self) -> tuple[list[str], np.ndarray]:
         space = self._space
-        return [space.label_text(i) for i in range(len(space.rows))], space.latents
+        if self._label_texts is None:  # labels never change: format them once, not per query
+            self._label_texts = [space.label_text(i) for i in range(len(space.rows))]
+        return self._label_texts, space.latents
 
     def _notice(self, text: str, level: str = "info") -> None:
         self._send_to_view({"type": "notice", "level": level, "text": text})
