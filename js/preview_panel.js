@@ -186,10 +186,10 @@ export class PreviewPanel {
   }
 
   /**
-   * Shows a preview decoded in the browser (a linear model's empty space), synchronously: an
-   * image is painted into a canvas (an <img> waits for an asynchronous decode, tens of ms);
-   * the <img> gets the same pixels as a PNG, for anything that reads the preview image. No
-   * distance line: the kernel's reply for the same spot brings it.
+   * Shows a preview of empty space decoded in the page, synchronously: an image is painted
+   * into a canvas (an <img> waits for an asynchronous decode, tens of ms); the <img> gets the
+   * same pixels as a PNG, for anything that reads the preview image. No distance line: the
+   * kernel's reply for the same spot brings it.
    * @param {string} title
    * @param {number} x
    * @param {number} y

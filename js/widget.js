@@ -3,12 +3,12 @@
 // Protocol: docs/protocol.md (trait names, message shapes, data- attributes, class names).
 
 import "./widget.css";
+import { decodeAt, imagePixels, parseClientDecoder, recordFeatures } from "./client_decoder.js";
 import { codesOf, float32Of, float64Of, sortedUnique, toDataView, uint32Of } from "./codecs.js";
 import { DecodeClient } from "./decode_client.js";
 import { el } from "./dom.js";
 import { pointsInPolygon, toggle, union } from "./lasso.js";
 import { renderLegend, renderStatus } from "./legend.js";
-import { decodeLinear, imagePixels, parseLinearDecoder, recordFeatures } from "./linear_decoder.js";
 import { MapRenderer, pointSize } from "./map_renderer.js";
 import { OperationsBar } from "./operations.js";
 import { Overlay } from "./overlay.js";
@@ -165,8 +165,7 @@ function render({ model, el: host }) {
     glKey: null, // what the map canvas shows now: {view, size, version, kind}
     frameKind: "",
     frameMs: 0,
-    linear: null, // client-side decoder of a linear model (parseLinearDecoder), or null
-    linearOut: null,
+    client: null, // the decoder run in the page (parseClientDecoder), or null
     clientPreviews: 0,
     previewSeq: 0, // bumped per preview put on screen; a slower older one must not claim it
     previewMs: -1,
@@ -451,9 +450,9 @@ function render({ model, el: host }) {
     if (i >= 0) {
       decoder.request(s.positions[2 * i], s.positions[2 * i + 1], i);
     } else if (can) {
-      if (s.linear) showClientPreview(p.x, p.y, since);
+      if (s.client) showClientPreview(p.x, p.y, since);
       decoder.request(p.x, p.y, null);
-      if (s.linear) decoder.preferLatest(); // older replies are for older positions
+      if (s.client) decoder.preferLatest(); // older replies are for older positions
     } else {
       // Nothing to ask the kernel: empty space cannot be decoded by this model.
       const reason = model.get("_decoder")?.reason || "This model cannot decode empty space.";
@@ -464,14 +463,12 @@ function render({ model, el: host }) {
   }
 
   /**
-   * Decodes empty space in the browser (linear models) and shows it at once; the kernel's
-   * reply for the same spot follows and takes its place.
+   * Decodes empty space in the browser (affine and small MLP decoders) and shows it at once;
+   * the kernel's reply for the same spot follows and takes its place.
    */
   function showClientPreview(x, y, since) {
-    const d = s.linear;
-    if (s.linearOut === null || s.linearOut.length !== d.size)
-      s.linearOut = new Float64Array(d.size);
-    const values = decodeLinear(d, x, y, s.linearOut);
+    const d = s.client;
+    const values = decodeAt(d, x, y);
     if (d.kind === "image") preview.showClient("empty space", x, y, imagePixels(d, values), null);
     else preview.showClient("empty space", x, y, null, recordFeatures(d, values));
     s.previewSeq++;
@@ -481,8 +478,8 @@ function render({ model, el: host }) {
     publish();
   }
 
-  function loadLinear() {
-    s.linear = parseLinearDecoder(model.get("_linear_decoder"), model.get("_linear_basis"));
+  function loadClientDecoder() {
+    s.client = parseClientDecoder(model.get("_client_decoder"), model.get("_client_weights"));
     decoder.reset(); // the same spot may decode differently now
   }
 
@@ -721,8 +718,8 @@ function render({ model, el: host }) {
     },
     "change:_axis_titles": schedule,
     "change:_decoder": () => preview.setDecoder(model.get("_decoder")),
-    "change:_linear_decoder": loadLinear,
-    "change:_linear_basis": loadLinear,
+    "change:_client_decoder": loadClientDecoder,
+    "change:_client_weights": loadClientDecoder,
     "change:_status": () => renderStatus(status, model.get("_status")),
     "change:height": () => {
       applySize();
@@ -754,7 +751,7 @@ function render({ model, el: host }) {
 
   // Initial state from the traits.
   preview.setDecoder(model.get("_decoder"));
-  loadLinear();
+  loadClientDecoder();
   renderStatus(status, model.get("_status"));
   loadPalette();
   loadAxes();

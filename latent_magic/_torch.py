@@ -14,11 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._torch_layers import record_layers
 from .latent_model import LatentModel
 from .renderers import guess_value_range, to_uint8_image
 
 if TYPE_CHECKING:
     import torch
+
+    from .client_decoder import Layer
 
 BATCH_SIZE = 256  # rows per forward pass when encoding or decoding
 PROBE_SAMPLES = 64  # prior samples decoded at adapt time to learn the outputs' shape and range
@@ -105,6 +108,7 @@ def _adapt_generator(
     decoder = _Decoder(runner, forward, _spatial_input(first))
     outputs = decoder.probe(_prior(dim))
     kind = hints.pop("kind", None) or _output_kind(outputs, name, hints)
+    scope = forward if _is_module(forward) else None
     return LatentModel(
         decode=decoder,
         dim=dim,
@@ -112,6 +116,7 @@ def _adapt_generator(
         name=name,
         data_kind="array",
         prior=True,
+        export_layers=lambda: record_layers(module, decoder, dim, scope),
         **hints,
     )
 
@@ -142,6 +147,7 @@ def _adapt_autoencoder(
         name=name,
         data_kind="array",
         cannot_decode_reason=None if decoder is not None else f"{name} has no decode/decoder.",
+        export_layers=autoencoder.layers if decoder is not None else None,
         **hints,
     )
     autoencoder.model = model
@@ -184,6 +190,15 @@ class _Autoencoder:
         if self.decoder is None:  # pragma: no cover - LatentModel never calls it then
             raise TypeError(f"{self.name} has no decoder.")
         return self.decoder(Z)
+
+    def layers(self) -> list[Layer] | None:
+        """The decoder as dense layers and activations, for decoding in the browser."""
+        if self.model is None:  # pragma: no cover - set right after the LatentModel is made
+            return None
+        scope = (
+            self.decoder.function if self.decoder and _is_module(self.decoder.function) else None
+        )
+        return record_layers(self.runner.module, self.decode, self.model.dim, scope)
 
     def probe_size(self, first: Any) -> int | None:
         """The latent size from encoding zeros, when the encoder starts with a Linear layer."""

@@ -45,6 +45,10 @@ class LatentModel:
     prior : bool
         Latents of a generator follow a standard normal: with no data, the explorer maps
         ``sample(n)``.
+    export_layers : callable, optional
+        ``export_layers() -> list[client_decoder.Layer] | None``: the decoder as a chain of
+        dense layers and activations, which the browser can run for instant previews (it is
+        used only after it reproduced ``decode`` on random latents).
     hints : dict
         Anything a renderer may use: ``image_shape``, ``value_range``, ``feature_names``.
     """
@@ -62,6 +66,7 @@ class LatentModel:
         data_kind: str = "table",
         table: tuple[Sequence[Any], np.ndarray] | None = None,
         prior: bool = False,
+        export_layers: Callable[[], Any] | None = None,
         **hints: Any,
     ) -> None:
         if encode is None and decode is None:
@@ -79,6 +84,7 @@ class LatentModel:
         self.data_kind = data_kind
         self.table = table
         self.prior = prior
+        self.export_layers = export_layers
         self.hints = hints
         self.cannot_decode_reason = cannot_decode_reason or (
             None if decode is not None else f"{name} has no decoder."

@@ -13,10 +13,10 @@ import numpy as np
 import traitlets
 
 from .arithmetic import arithmetic
+from .client_decoder import client_decoder, find_client_layers
 from .colors import label_colors
 from .directions import Direction, direction, directions_of_axes
 from .latent_model import DEFAULT_SAMPLES
-from .linear_preview import affine_decoder, linear_preview
 from .nonlinear import make_projection
 from .serialisation import BinaryBuffer, array_to_bytes, bytes_to_array
 from .space import LatentSpace, build_space
@@ -108,8 +108,8 @@ class LatentExplorer(anywidget.AnyWidget):
     _projection = traitlets.Unicode("pca").tag(sync=True)
     _walk_options = traitlets.List(traitlets.Unicode()).tag(sync=True)
     _marks = traitlets.List(traitlets.Dict()).tag(sync=True)
-    _linear_decoder = traitlets.Dict().tag(sync=True)
-    _linear_basis = BinaryBuffer(b"").tag(sync=True)
+    _client_decoder = traitlets.Dict().tag(sync=True)
+    _client_weights = BinaryBuffer(b"").tag(sync=True)
     height = traitlets.Int(420).tag(sync=True)
 
     def __init__(
@@ -156,7 +156,7 @@ class LatentExplorer(anywidget.AnyWidget):
             space.set_projection(make_projection(projection, space.latents))
             axes_names = []
         self._mark_latents: list[tuple[str, np.ndarray]] = []
-        self._affine = affine_decoder(space.model, space.dim) if space.renderer else None
+        self._client_chain = find_client_layers(space.model, space.dim) if space.renderer else None
         # All state goes into the first comm message: the map draws once, with everything.
         super().__init__(
             _codes=array_to_bytes(colors.codes, colors.codes.dtype.newbyteorder("<").str),
@@ -298,7 +298,7 @@ class LatentExplorer(anywidget.AnyWidget):
     @anchor.setter
     def anchor(self, vector: Any) -> None:
         self._space.anchor = vector
-        for name, value in self._linear_preview_state().items():
+        for name, value in self._client_decoder_state().items():
             self.set_trait(name, value)
         self._anchor_xy = [float(v) for v in self._space.project(self._space.anchor)[0]]
 
@@ -386,7 +386,7 @@ class LatentExplorer(anywidget.AnyWidget):
     def _map_state(self, axes: list[str], projection: str) -> dict[str, Any]:
         space = self._space
         return {
-            **self._linear_preview_state(),
+            **self._client_decoder_state(),
             "_points": array_to_bytes(space.points, "<f4"),
             "_anchor_xy": [float(v) for v in space.project(space.anchor)[0]],
             "_axis_titles": list(space.projection.titles),
@@ -399,9 +399,9 @@ class LatentExplorer(anywidget.AnyWidget):
             },
         }
 
-    def _linear_preview_state(self) -> dict[str, Any]:
-        meta, basis = linear_preview(self._affine, self._space)
-        return {"_linear_decoder": meta, "_linear_basis": basis}
+    def _client_decoder_state(self) -> dict[str, Any]:
+        meta, weights = client_decoder(self._client_chain, self._space)
+        return {"_client_decoder": meta, "_client_weights": weights}
 
     def _direction_state(self) -> dict[str, Any]:
         names = list(self._directions)

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from client_decoding import page_decode
 
 import latent_magic
 from latent_magic import Direction, LatentModel, explore
@@ -183,25 +184,29 @@ def test_axes_can_be_given_when_exploring(digits, digits_pca):
 def test_linear_models_ship_their_decoder_to_the_browser(digits, digits_pca, frontend):
     X, y = digits
     w = explore(digits_pca, data=X, labels=y, image_shape=(8, 8))
-    meta = w._linear_decoder
-    assert meta == {"kind": "image", "shape": [8, 8], "value_range": [0.0, 16.0], "exact": True}
-    base, ux, uy = np.frombuffer(w._linear_basis, "<f4").reshape(3, 64).astype(np.float64)
+    meta = w._client_decoder
+    assert meta == {
+        "kind": "image",
+        "shape": [8, 8],
+        "value_range": [0.0, 16.0],
+        "layers": [{"op": "linear", "in": 2, "out": 64}],
+        "exact": True,
+    }
     for x, y_ in [(0.0, 0.0), (12.0, -7.5), (-30.0, 20.0)]:
-        np.testing.assert_allclose(base + x * ux + y_ * uy, w.decode_at(x, y_), atol=1e-3)
-    # The browser's vectors follow the anchor and the axes.
+        np.testing.assert_allclose(page_decode(w, x, y_), w.decode_at(x, y_), atol=1e-3)
+    # The browser's weights follow the anchor and the axes.
     w.anchor = w.latents[5]
     w.set_axes("PC 2", "PC 4")
-    base, ux, uy = np.frombuffer(w._linear_basis, "<f4").reshape(3, 64).astype(np.float64)
-    np.testing.assert_allclose(base + 3 * ux - 2 * uy, w.decode_at(3.0, -2.0), atol=1e-3)
+    np.testing.assert_allclose(page_decode(w, 3.0, -2.0), w.decode_at(3.0, -2.0), atol=1e-3)
 
 
 def test_models_that_are_not_affine_keep_decoding_in_the_kernel(frontend):
     X = np.random.default_rng(0).normal(size=(100, 3))
     w = explore(encode=lambda X: X, decode=lambda Z: np.tanh(Z), data=X)
-    assert w._linear_decoder == {}
-    assert w._linear_basis == b""
+    assert w._client_decoder == {}
+    assert w._client_weights == b""
     w2 = explore(digits_like_pca(), data=X, projection="isomap")
-    assert w2._linear_decoder == {}
+    assert w2._client_decoder == {}
 
 
 def digits_like_pca():

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import numpy as np
 import pytest
 
@@ -48,6 +51,46 @@ def test_a_gan_explored_without_data_decodes_empty_space(open_notebook):
         shown.append(pixels.astype(int))
     assert np.abs(shown[0] - shown[1]).max() > 20, "the preview did not change"
     nb.screenshot("gan-empty-space", locator=view.root)
+
+
+MLP_GENERATOR = (
+    "import latent_magic, torch\n"
+    "from torch import nn\n"
+    "torch.manual_seed(0)\n"
+    "G = nn.Sequential(nn.Linear(4, 64), nn.ReLU(), nn.Linear(64, 256), nn.Tanh(),\n"
+    "                  nn.Unflatten(1, (1, 16, 16)))\n"
+    "w = latent_magic.explore(G, latent_dim=4, n_samples=500)\n"
+    "w"
+)
+
+
+def test_an_mlp_decoder_previews_in_the_page_while_the_kernel_is_busy(open_notebook):
+    nb = open_notebook([MLP_GENERATOR])
+    nb.run_cell(0, timeout=180)
+    view = MapView(nb)
+    view.wait_drawn(500)
+    points = np.array(nb.kernel.eval("w.points.tolist()"))
+    spots = view.empty_spots(points, 2, clearance=15.0)
+    # The kernel is busy for a while: every preview below is decoded by the page alone.
+    busy = threading.Thread(target=nb.kernel.execute, args=("import time; time.sleep(8)",))
+    busy.start()
+    time.sleep(0.5)
+    shown = []
+    for spot in spots:
+        view.hover(spot)
+        assert view.attr("preview-source") == "client"
+        assert view.root.locator(".lm-preview-title").inner_text() == "empty space"
+        shown.append(view.preview_pixels())
+    assert busy.is_alive(), "the kernel was free: the previews may have come from it"
+    nb.screenshot("mlp-client-preview", locator=view.root)
+    busy.join()
+    for spot, pixels in zip(spots, shown, strict=True):
+        x, y = view.to_data(spot)[0]
+        decoded = np.array(nb.kernel.eval(f"w.decode_at({float(x)!r}, {float(y)!r}).tolist()"))
+        expected = (np.clip((decoded[0] + 1) / 2, 0, 1) * 255 + 0.5).astype(np.uint8)
+        assert pixels.shape == expected.shape == (16, 16)
+        np.testing.assert_allclose(pixels, expected, atol=2)
+    assert np.abs(shown[0].astype(int) - shown[1]).max() > 20, "the preview did not change"
 
 
 TABLE = (

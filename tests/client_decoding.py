@@ -1,0 +1,33 @@
+"""What the page computes from ``_client_decoder`` and ``_client_weights``, read from the
+wire format alone (docs/protocol.md), independently of the kernel's own layer objects."""
+
+import math
+
+import numpy as np
+
+_ACT = {
+    "relu": lambda v, p: np.maximum(v, 0),
+    "leaky_relu": lambda v, p: np.where(v > 0, v, p * v),
+    "tanh": lambda v, p: np.tanh(v),
+    "sigmoid": lambda v, p: 1 / (1 + np.exp(-v)),
+    "elu": lambda v, p: np.where(v > 0, v, p * (np.exp(np.minimum(v, 0)) - 1)),
+    "silu": lambda v, p: v / (1 + np.exp(-v)),
+    "softplus": lambda v, p: np.log1p(np.exp(p * v)) / p,
+    "gelu": lambda v, p: np.array([0.5 * t * (1 + math.erf(t / math.sqrt(2))) for t in v]),
+}
+
+
+def page_decode(widget, x: float, y: float) -> np.ndarray:
+    """The flat output (in pixel order for images) the page decodes at map (x, y)."""
+    spec = widget._client_decoder
+    weights = np.frombuffer(widget._client_weights, "<f4").astype(np.float64)
+    values, used = np.array([x, y], dtype=np.float64), 0
+    for layer in spec["layers"]:
+        if layer["op"] == "linear":
+            n, m = layer["in"], layer["out"]
+            W = weights[used : used + n * m].reshape(m, n)
+            b = weights[used + n * m : used + n * m + m]
+            values, used = W @ values + b, used + n * m + m
+        else:
+            values = _ACT[layer["op"]](values, layer.get("param", 0.0))
+    return values
