@@ -385,7 +385,7 @@ def _lasso(nb, tool, spec, res: MapResult, n: int, repeats: int, timeout: float)
 
 
 # ------------------------------------------------------------------------------------------
-# Previews: linear (decoded in the browser), torch (decoded in the kernel), DIY interact
+# Previews: PCA and a small torch MLP (both decoded in the page), DIY interact
 # ------------------------------------------------------------------------------------------
 
 PCA_CELLS = [
@@ -515,7 +515,7 @@ class PreviewResult:
 
 def measure_preview(lab: Lab, model: str, moves: int, diy_moves: int, burst: int):
     cells = PCA_CELLS if model == "pca" else TORCH_CELLS
-    source = "client" if model == "pca" else "kernel"
+    source = "client"  # both decoders run in the page (affine, and a small MLP)
     res = PreviewResult(model)
     nb = lab.open(cells, f"preview-{model}")
     try:

@@ -93,7 +93,7 @@ export function parseClientDecoder(spec, bytes) {
 }
 
 /**
- * The layers with their weight views: dense layers take their (out × in) weights and (out)
+ * The layers with their weight views: dense layers take their (in × out) weights and (out)
  * biases from `weights` in order; the first takes the map position (in = 2).
  */
 function readLayers(specs, weights) {
@@ -138,11 +138,13 @@ export function decodeAt(d, x, y) {
   let width = 2;
   for (const layer of d.layers) {
     if (layer.op === "linear") {
+      // Input-major weights: each input adds its row, and inputs a ReLU zeroed cost nothing.
       const { n, m, w, b: bias } = layer;
-      for (let o = 0, row = 0; o < m; o++, row += n) {
-        let sum = bias[o];
-        for (let i = 0; i < n; i++) sum += w[row + i] * a[i];
-        b[o] = sum;
+      b.set(bias);
+      for (let i = 0, row = 0; i < n; i++, row += m) {
+        const v = a[i];
+        if (v === 0) continue;
+        for (let o = 0; o < m; o++) b[o] += v * w[row + o];
       }
       [a, b] = [b, a];
       width = m;

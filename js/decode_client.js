@@ -102,16 +102,6 @@ export class DecodeClient {
     this.lastKey = null;
   }
 
-  /**
-   * Makes replies to requests older than the latest one count as stale: the caller showed
-   * the latest position already (decoded in the browser); only the latest request's own
-   * reply, which carries what the browser cannot compute (the distance line), replaces it.
-   */
-  preferLatest() {
-    const latest = this.pending !== null || this.inFlight === null ? this.nextId : this.inFlight.id;
-    this.shownId = Math.max(this.shownId, latest - 1);
-  }
-
   /** Forgets the last request so the same position can be asked again (e.g. new points). */
   reset() {
     this.lastKey = null;

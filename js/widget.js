@@ -21,6 +21,7 @@ const DRAG_THRESHOLD_PX = 3;
 const LASSO_STEP_PX = 2;
 const WALK_TRAIL = 16; // walk positions kept for the trail on the map
 const NOTICE_MS = { info: 5000, error: 10000 };
+const REST_MS = 100; // a client-decoded spot is sent to the kernel once the pointer rests
 /** Crisp points come back this long after the last pan or zoom step (cached frames till then). */
 const SETTLE_MS = 150;
 
@@ -166,6 +167,7 @@ function render({ model, el: host }) {
     frameKind: "",
     frameMs: 0,
     client: null, // the decoder run in the page (parseClientDecoder), or null
+    restTimer: 0, // asks the kernel about a client-decoded spot once the pointer rests there
     clientPreviews: 0,
     previewSeq: 0, // bumped per preview put on screen; a slower older one must not claim it
     previewMs: -1,
@@ -290,22 +292,26 @@ function render({ model, el: host }) {
   }
 
   function publish() {
+    // Only changed attributes are written: each write is a DOM mutation (and style work).
+    const values = {
+      frames: String(s.frames),
+      drawn: String(s.drawn),
+      view: JSON.stringify(s.view),
+      selected: String(s.selectedShown),
+      pins: String(s.pins.length >> 1),
+      tool: s.tool,
+      axes: JSON.stringify(model.get("_axes") || []),
+      marks: String(marks().length),
+      walkT: String(ops.walkT),
+      groupA: String(ops.groupA.length),
+      groupB: String(ops.groupB.length),
+      notice: s.notice,
+      frameKind: s.frameKind,
+      frameMs: s.frameMs.toFixed(2),
+    };
+    if (s.previewMs >= 0) values.previewMs = s.previewMs.toFixed(2);
     const d = root.dataset;
-    d.frames = String(s.frames);
-    d.drawn = String(s.drawn);
-    d.view = JSON.stringify(s.view);
-    d.selected = String(s.selectedShown);
-    d.pins = String(s.pins.length >> 1);
-    d.tool = s.tool;
-    d.axes = JSON.stringify(model.get("_axes") || []);
-    d.marks = String(marks().length);
-    d.walkT = String(ops.walkT);
-    d.groupA = String(ops.groupA.length);
-    d.groupB = String(ops.groupB.length);
-    d.notice = s.notice;
-    d.frameKind = s.frameKind;
-    d.frameMs = s.frameMs.toFixed(2);
-    if (s.previewMs >= 0) d.previewMs = s.previewMs.toFixed(2);
+    for (const [key, value] of Object.entries(values)) if (d[key] !== value) d[key] = value;
   }
 
   function marks() {
@@ -447,12 +453,17 @@ function render({ model, el: host }) {
     const i = pick(p.x, p.y);
     s.hover = i;
     const can = model.get("_decoder")?.can_decode !== false;
+    clearTimeout(s.restTimer);
     if (i >= 0) {
       decoder.request(s.positions[2 * i], s.positions[2 * i + 1], i);
+    } else if (can && s.client) {
+      showClientPreview(p.x, p.y, since);
+      decoder.supersede(); // replies on their way are for older positions
+      // The kernel's reply only adds the distance line: ask once the pointer rests. Asking
+      // on every move would keep the kernel (and JupyterLab's busy indicator) churning.
+      s.restTimer = setTimeout(() => decoder.request(p.x, p.y, null), REST_MS);
     } else if (can) {
-      if (s.client) showClientPreview(p.x, p.y, since);
       decoder.request(p.x, p.y, null);
-      if (s.client) decoder.preferLatest(); // older replies are for older positions
     } else {
       // Nothing to ask the kernel: empty space cannot be decoded by this model.
       const reason = model.get("_decoder")?.reason || "This model cannot decode empty space.";
@@ -772,6 +783,7 @@ function render({ model, el: host }) {
     if (s.raf) cancelAnimationFrame(s.raf);
     clearTimeout(s.noticeTimer);
     clearTimeout(s.settleTimer);
+    clearTimeout(s.restTimer);
     for (const [name, fn] of Object.entries(traitHandlers)) model.off(name, fn);
     for (const [target, type, fn, options] of domHandlers)
       target.removeEventListener(type, fn, options);

@@ -178,7 +178,7 @@ def client_decoder(found: DecoderChain | None, space: Any) -> tuple[dict[str, An
         return {}, b""
     meta["layers"] = [_describe(layer) for layer in chain]
     meta["exact"] = True
-    parts = [p for layer in chain if layer.op == "linear" for p in (layer.weight.T, layer.bias)]  # type: ignore[union-attr]
+    parts = [p for layer in chain if layer.op == "linear" for p in (layer.weight, layer.bias)]  # type: ignore[union-attr]
     flat = np.concatenate([np.ravel(p) for p in parts + extra]).astype("<f4")
     return meta, flat.tobytes()
 

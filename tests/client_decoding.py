@@ -25,9 +25,9 @@ def page_decode(widget, x: float, y: float) -> np.ndarray:
     for layer in spec["layers"]:
         if layer["op"] == "linear":
             n, m = layer["in"], layer["out"]
-            W = weights[used : used + n * m].reshape(m, n)
+            W = weights[used : used + n * m].reshape(n, m)
             b = weights[used + n * m : used + n * m + m]
-            values, used = W @ values + b, used + n * m + m
+            values, used = values @ W + b, used + n * m + m
         else:
             values = _ACT[layer["op"]](values, layer.get("param", 0.0))
     return values

@@ -10,10 +10,9 @@ import {
 
 const bytes = (a) => new DataView(Float32Array.from(a).buffer);
 
-/** An affine decoder: one dense layer (f outputs) from (x, y); weights are (out × 2). */
+/** An affine decoder: one dense layer (f outputs) from (x, y); weights are (2 × out). */
 function affine(base, ux, uy) {
-  const w = base.flatMap((_, k) => [ux[k], uy[k]]);
-  return { weights: [...w, ...base], layers: [{ op: "linear", in: 2, out: base.length }] };
+  return { weights: [...ux, ...uy, ...base], layers: [{ op: "linear", in: 2, out: base.length }] };
 }
 
 test("off, malformed or mismatched traits turn client decoding off", () => {
@@ -66,8 +65,8 @@ test("an MLP: dense layers and activations in order, from the map position", () 
     { op: "linear", in: 2, out: 1 },
     { op: "tanh" },
   ];
-  // hidden = [x - y, 2y + 1]; out = tanh(0.5·h0 - h1 + 0.25)
-  const weights = [1, -1, 0, 2, /* b */ 0, 1, /* W2 */ 0.5, -1, /* b2 */ 0.25];
+  // hidden = [x - y, 2y + 1]; out = tanh(0.5·h0 - h1 + 0.25); weights are (in × out).
+  const weights = [1, 0, -1, 2, /* b */ 0, 1, /* W2 */ 0.5, -1, /* b2 */ 0.25];
   const d = parseClientDecoder(
     { kind: "image", shape: [1, 1], value_range: [-1, 1], layers },
     bytes(weights),

@@ -151,17 +151,12 @@ test("a walk reply replaces a hover preview only when it is newer", () => {
   assert.equal(client.receive({ id: 2 }), false);
 });
 
-test("preferLatest: after a browser-decoded preview only the latest request's reply shows", () => {
+test("after a browser-decoded preview, replies already on their way are stale", () => {
   const { client, sent } = fake();
   client.request(0, 0, 7); // a point: in flight as id 1
-  client.request(1, 1, null); // empty space, decoded in the browser: pending
-  client.preferLatest();
+  client.supersede(); // empty space decoded in the browser is on display now
   assert.equal(client.receive({ id: 1 }), false, "the older position's reply is stale");
-  assert.equal(sent.length, 2, "the pending request went out when id 1 came back");
-  assert.equal(sent[1].id, 2);
-  assert.equal(client.receive({ id: 2 }), true, "the latest position's own reply shows");
-
-  client.request(2, 2, null); // sent at once as id 3
-  client.preferLatest();
-  assert.equal(client.receive({ id: 3 }), true);
+  client.request(1, 1, null); // the pointer rests: the kernel is asked for this spot
+  assert.equal(sent.length, 2);
+  assert.equal(client.receive({ id: 2 }), true, "the resting position's own reply shows");
 });
