@@ -8,7 +8,10 @@ peers: nothing here knows either widget's internals.
   ``POINTS`` draw call of at least ``N`` vertices after :js:`__bench.watch(N)` notes its time,
   then (in a task after that frame) ``gl.finish()`` on every context that drew, so the time
   recorded is when the points really are rasterised (SwiftShader runs on the CPU and queues
-  GL work; a 2-D canvas copy, as jupyter-scatter does, already forces it).
+  GL work; a 2-D canvas copy, as jupyter-scatter does, already forces it). latent_magic on
+  software WebGL rasterises small points in JavaScript and issues no such call; there the
+  draw is the frame that sets its ``data-drawn`` to ``N`` (set once the points are in the
+  picture), followed by the same ``gl.finish()``.
 * **Frame after a pointer move** — a capturing ``pointermove`` listener notes the event time
   and schedules a task after the next animation frame, then ``gl.finish()``: mouse move
   dispatched → the frame it caused is complete.
@@ -58,7 +61,18 @@ INIT_JS = r"""
     drawnObserver = new MutationObserver((records) => {
       for (const r of records) {
         if (B.lmDrawnAt === null && Number(r.target.dataset.drawn) >= n
-            && Number(r.target.dataset.frames) > 0) B.lmDrawnAt = performance.now();
+            && Number(r.target.dataset.frames) > 0) {
+          B.lmDrawnAt = performance.now();
+          // On software WebGL latent_magic rasterises the points itself (no POINTS draw
+          // call): its frame has drawn them all when it says so; finish its GL work too.
+          if (B.drawCallAt === null) {
+            B.drawCallAt = B.lmDrawnAt;
+            setTimeout(() => {
+              finishAll();
+              if (B.drawnAt === null) B.drawnAt = performance.now();
+            }, 0);
+          }
+        }
       }
     });
     drawnObserver.observe(document.body,

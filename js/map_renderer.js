@@ -11,7 +11,8 @@
 // covers the view plus a margin, then copy it to the canvas. While the user pans or zooms,
 // drawCached() only draws that texture as one quad moved and scaled by the view change
 // since it was rendered (a few ms on software GL against ~300 ms for 1M points); the
-// caller re-renders crisp points once the interaction pauses.
+// caller re-renders crisp points once the interaction pauses. On software WebGL that picture
+// of small points is rasterised by JavaScript (point_splat.js), ~20× faster than WebGL there.
 
 const VERTEX = `#version 300 es
 precision highp float;
@@ -67,6 +68,8 @@ float a = c.a * clamp((1.0 - r) / v_aa, 0.0, 1.0);
 o_color = vec4(c.rgb * a, a);
 }`;
 
+import { SPLAT_MAX_SIZE, splatPoints } from "./point_splat.js";
+
 const BLIT_VERTEX = `#version 300 es
 precision highp float;
 uniform vec4 u_rect;
@@ -89,6 +92,12 @@ vec4 c = texture(u_image, v_uv);
 vec4 faded = vec4(mix(c.rgb, vec3(0.62) * c.a, 0.55) * 0.35, c.a * 0.35);
 o_color = mix(c, faded, u_fade);
 }`;
+
+/** The selected points' outline: packed RGBA bytes (JavaScript), and as floats (shader). */
+const OUTLINE_RGBA = [
+  new Uint32Array(Uint8Array.of(20, 20, 26, 255).buffer)[0],
+  [0.08, 0.08, 0.1, 1],
+];
 
 /** From this many points on, frames go through the offscreen cache (see drawCached). */
 export const CACHE_MIN_POINTS = 150000;
@@ -249,6 +258,10 @@ export class MapRenderer {
       gl.getParameter(gl.MAX_TEXTURE_SIZE),
       ...gl.getParameter(gl.MAX_VIEWPORT_DIMS),
     );
+    this.software = isSoftwareRenderer(gl);
+    this.splatBuffer = null;
+    this.selectionTexture = null;
+    this.selectionKey = null;
     this.version++;
     this.uploadPositions();
     this.uploadCodes();
@@ -339,6 +352,8 @@ export class MapRenderer {
       const [r, g, b] = parseColor(color);
       data.set([r, g, b, 255], i * 4);
     });
+    // The same RGBA bytes, one 32-bit word per code, for the JavaScript rasteriser.
+    this.packedColors = new Uint32Array(data.buffer, 0, this.palette.length);
     gl.bindTexture(gl.TEXTURE_2D, this.paletteTexture);
     gl.pixelStorei(gl.UNPACK_ALIGNMENT, 1);
     gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA8, 256, rows, 0, gl.RGBA, gl.UNSIGNED_BYTE, data);
@@ -423,8 +438,58 @@ export class MapRenderer {
     gl.clearColor(0, 0, 0, 0);
     gl.clear(gl.COLOR_BUFFER_BIT);
     const selecting = this.selectedIndices.length > 0;
-    this.copyCache(clipRect(c.view, view), !sameRange(c.rendered, view), selecting ? 1 : 0);
-    if (selecting) this.drawSelected(view, sizeCss);
+    const rect = clipRect(c.view, view);
+    const smooth = !sameRange(c.rendered, view);
+    this.copyTexture(this.cacheTexture, rect, smooth, selecting ? 1 : 0);
+    if (!selecting) return;
+    if (this.software) {
+      // WebGL on the CPU pays ~2 µs a point: the selection is rasterised here too, into a
+      // picture over the cache's area, and moves with it.
+      this.splatSelection(sizeCss);
+      this.copyTexture(this.selectionTexture, rect, smooth, 0, true);
+    } else {
+      this.drawSelected(view, sizeCss);
+    }
+  }
+
+  /** The selected points, rasterised into `selectionTexture` over the cache's area. */
+  splatSelection(sizeCss) {
+    const gl = this.gl;
+    const c = this.cache;
+    const [width, height] = this.cacheSize;
+    const key = `${this.selectionVersion} ${c.version} ${sizeCss} ${width} ${height} ${JSON.stringify(c.view)}`;
+    if (this.selectionKey === key) return;
+    this.selectionKey = key;
+    if (this.splatBuffer === null || this.splatBuffer.length !== width * height * 4)
+      this.splatBuffer = new Uint8Array(width * height * 4);
+    const dpr = this.dpr || 1;
+    splatPoints(
+      this.positions,
+      this.codes,
+      this.packedColors,
+      c.view,
+      width,
+      height,
+      sizeCss * dpr * 1.35 + 2.5 * dpr, // the shader's selected size and outline
+      this.splatBuffer,
+      { indices: this.selectedIndices, outline: 1.25 * dpr, outlineColor: OUTLINE_RGBA[0] },
+    );
+    if (!this.selectionTexture) this.selectionTexture = gl.createTexture();
+    gl.bindTexture(gl.TEXTURE_2D, this.selectionTexture);
+    gl.pixelStorei(gl.UNPACK_ALIGNMENT, 1);
+    gl.texImage2D(
+      gl.TEXTURE_2D,
+      0,
+      gl.RGBA8,
+      width,
+      height,
+      0,
+      gl.RGBA,
+      gl.UNSIGNED_BYTE,
+      this.splatBuffer,
+    );
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_S, gl.CLAMP_TO_EDGE);
+    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_T, gl.CLAMP_TO_EDGE);
   }
 
   /** Only the selected points (an index list: k vertices, not n), drawn on top. */
@@ -440,14 +505,22 @@ export class MapRenderer {
     gl.bindVertexArray(null);
   }
 
-  /** Draws the cache texture into the clip rectangle `rect` of the canvas. */
-  copyCache(rect, smooth, fade = 0) {
+  /**
+   * Draws a picture (the cache, or the selection over it) into the clip rectangle `rect` of
+   * the canvas; `over`: blended over what is there (premultiplied colours).
+   */
+  copyTexture(texture, rect, smooth, fade = 0, over = false) {
     const gl = this.gl;
-    gl.disable(gl.BLEND); // the texture holds premultiplied colours already
+    if (over) {
+      gl.enable(gl.BLEND);
+      gl.blendFunc(gl.ONE, gl.ONE_MINUS_SRC_ALPHA);
+    } else {
+      gl.disable(gl.BLEND); // the texture holds premultiplied colours already
+    }
     gl.useProgram(this.blit);
     gl.bindVertexArray(this.blitVao);
     gl.activeTexture(gl.TEXTURE0);
-    gl.bindTexture(gl.TEXTURE_2D, this.cacheTexture);
+    gl.bindTexture(gl.TEXTURE_2D, texture);
     const filter = smooth ? gl.LINEAR : gl.NEAREST;
     gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, filter);
     gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MAG_FILTER, filter);
@@ -482,8 +555,11 @@ export class MapRenderer {
       }
       const frame = cacheFrame(view, w, h, this.maxSize);
       if (this.cacheTarget(frame.width, frame.height)) {
-        gl.bindFramebuffer(gl.FRAMEBUFFER, this.cacheFbo);
-        this.drawPoints(frame.view, sizeCss, frame.width, frame.height, true);
+        if (this.splats(sizeCss)) this.splatCache(frame, sizeCss);
+        else {
+          gl.bindFramebuffer(gl.FRAMEBUFFER, this.cacheFbo);
+          this.drawPoints(frame.view, sizeCss, frame.width, frame.height, true);
+        }
         this.cache = {
           view: frame.view,
           rendered: view,
@@ -497,6 +573,43 @@ export class MapRenderer {
     }
     this.cache = null;
     return this.drawPoints(view, sizeCss, w, h);
+  }
+
+  /** Whether the cached picture is rasterised by JavaScript (software WebGL, small points). */
+  splats(sizeCss) {
+    return this.software && sizeCss * (this.dpr || 1) < SPLAT_MAX_SIZE;
+  }
+
+  /** Rasterises the points into the cache texture on the CPU (see point_splat.js). */
+  splatCache(frame, sizeCss) {
+    const gl = this.gl;
+    const { width, height } = frame;
+    if (this.splatBuffer === null || this.splatBuffer.length !== width * height * 4)
+      this.splatBuffer = new Uint8Array(width * height * 4);
+    const size = sizeCss * (this.dpr || 1);
+    splatPoints(
+      this.positions,
+      this.codes,
+      this.packedColors,
+      frame.view,
+      width,
+      height,
+      size,
+      this.splatBuffer,
+    );
+    gl.bindTexture(gl.TEXTURE_2D, this.cacheTexture);
+    gl.pixelStorei(gl.UNPACK_ALIGNMENT, 1);
+    gl.texSubImage2D(
+      gl.TEXTURE_2D,
+      0,
+      0,
+      0,
+      width,
+      height,
+      gl.RGBA,
+      gl.UNSIGNED_BYTE,
+      this.splatBuffer,
+    );
   }
 
   /** Draws the points of `view` into the bound framebuffer, w × h device pixels; `plain`:
@@ -562,7 +675,7 @@ export class MapRenderer {
     gl.uniform1f(this.u.u_size, size);
     gl.uniform1f(this.u.u_sel_size, size * 1.35 + 2.5 * dpr);
     gl.uniform1f(this.u.u_outline_px, 1.25 * dpr);
-    gl.uniform4f(this.u.u_outline_color, 0.08, 0.08, 0.1, 1);
+    gl.uniform4f(this.u.u_outline_color, ...OUTLINE_RGBA[1]);
   }
 
   dispose() {
@@ -575,6 +688,7 @@ export class MapRenderer {
     gl.deleteBuffer(this.selBuffer);
     gl.deleteTexture(this.paletteTexture);
     if (this.cacheTexture) gl.deleteTexture(this.cacheTexture);
+    if (this.selectionTexture) gl.deleteTexture(this.selectionTexture);
     if (this.cacheFbo) gl.deleteFramebuffer(this.cacheFbo);
     gl.deleteVertexArray(this.blitVao);
     gl.deleteProgram(this.blit);
@@ -584,6 +698,13 @@ export class MapRenderer {
     gl.getExtension("WEBGL_lose_context")?.loseContext();
     this.gl = null;
   }
+}
+
+/** Whether WebGL runs on a CPU rasteriser (no GPU), where per-point costs are high. */
+function isSoftwareRenderer(gl) {
+  const info = gl.getExtension("WEBGL_debug_renderer_info");
+  const name = `${gl.getParameter(gl.RENDERER)} ${info ? gl.getParameter(info.UNMASKED_RENDERER_WEBGL) : ""}`;
+  return /swiftshader|llvmpipe|softpipe|software/i.test(name);
 }
 
 function sameRange(a, b) {
