@@ -71,3 +71,23 @@ export function sortedUnique(indices) {
   for (let i = 1; i < a.length; i++) if (a[i] !== a[k - 1]) a[k++] = a[i];
   return k === a.length ? a : a.slice(0, k);
 }
+
+/**
+ * A typed array as consecutive DataViews of at most `maxBytes` each (whole elements), each
+ * over a buffer of its own (message buffers are sent whole), for messages the server would
+ * refuse in one piece.
+ * @param {ArrayBufferView} typed
+ * @param {number} maxBytes
+ * @returns {DataView[]}
+ */
+export function splitBytes(typed, maxBytes) {
+  const size = typed.BYTES_PER_ELEMENT ?? 1;
+  const step = Math.max(size, maxBytes - (maxBytes % size));
+  const parts = [];
+  for (let start = 0; start < typed.byteLength || parts.length === 0; start += step) {
+    const end = Math.min(typed.byteLength, start + step);
+    const from = typed.byteOffset + start;
+    parts.push(new DataView(typed.buffer.slice(from, from + end - start)));
+  }
+  return parts;
+}

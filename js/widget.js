@@ -4,7 +4,15 @@
 
 import "./widget.css";
 import { decodeAt, imagePixels, parseClientDecoder, recordFeatures } from "./client_decoder.js";
-import { codesOf, float32Of, float64Of, sortedUnique, toDataView, uint32Of } from "./codecs.js";
+import {
+  codesOf,
+  float32Of,
+  float64Of,
+  sortedUnique,
+  splitBytes,
+  toDataView,
+  uint32Of,
+} from "./codecs.js";
 import { DecodeClient } from "./decode_client.js";
 import { el } from "./dom.js";
 import { pointsInPolygon, toggle, union } from "./lasso.js";
@@ -21,6 +29,7 @@ const DRAG_THRESHOLD_PX = 3;
 const LASSO_STEP_PX = 2;
 const WALK_TRAIL = 16; // walk positions kept for the trail on the map
 const NOTICE_MS = { info: 5000, error: 10000 };
+const MAX_MESSAGE_BYTES = 8 << 20; // below the server's 10 MiB websocket message limit
 const REST_MS = 100; // a client-decoded spot is sent to the kernel once the pointer rests
 /** Crisp points come back this long after the last pan or zoom step (cached frames till then). */
 const SETTLE_MS = 150;
@@ -55,6 +64,13 @@ function readTheme(node) {
 
 function sameView(a, b) {
   return a.x0 === b.x0 && a.x1 === b.x1 && a.y0 === b.y0 && a.y1 === b.y1;
+}
+
+/** Whether two typed arrays hold the same values (a null never does). */
+function sameValues(a, b) {
+  if (!ArrayBuffer.isView(a) || !ArrayBuffer.isView(b) || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function isSortedUnique(a) {
@@ -167,6 +183,7 @@ function render({ model, el: host }) {
     frameKind: "",
     frameMs: 0,
     client: null, // the decoder run in the page (parseClientDecoder), or null
+    selectionMessages: 0, // selections sent in parts, for the kernel to tell them apart
     restTimer: 0, // asks the kernel about a client-decoded spot once the pointer rests there
     clientPreviews: 0,
     previewSeq: 0, // bumped per preview put on screen; a slower older one must not claim it
@@ -369,6 +386,7 @@ function render({ model, el: host }) {
     const value = model.get("_selection");
     if (value === lastWrittenSelection) return; // our own write echoing back
     let sel = uint32Of(value);
+    if (sameValues(sel, lastWrittenSelection)) return; // our own parts, joined by the kernel
     if (!isSortedUnique(sel)) sel = sortedUnique(sel);
     applySelection(sel);
   }
@@ -401,9 +419,20 @@ function render({ model, el: host }) {
   /** Shows a selection and writes it to `_selection` for Python. */
   function setSelection(sel) {
     applySelection(sel);
-    lastWrittenSelection = toDataView(sel);
-    model.set("_selection", lastWrittenSelection);
-    model.save_changes();
+    if (sel.byteLength <= MAX_MESSAGE_BYTES) {
+      lastWrittenSelection = toDataView(sel);
+      model.set("_selection", lastWrittenSelection);
+      model.save_changes();
+      return;
+    }
+    // Jupyter's server refuses websocket messages over 10 MiB (over ~2.6M points here): the
+    // kernel gets the selection in parts, joins them and sets `_selection` itself.
+    lastWrittenSelection = sel;
+    const parts = splitBytes(sel, MAX_MESSAGE_BYTES);
+    const id = ++s.selectionMessages;
+    parts.forEach((part, k) => {
+      send({ type: "selection_part", id, part: k, parts: parts.length }, [part]);
+    });
   }
 
   function setPins(pins) {

@@ -31,6 +31,7 @@ _OPERATIONS = {
     "pin_walk": "_msg_pin_walk",
     "make_direction": "_msg_make_direction",
     "arithmetic": "_msg_arithmetic",
+    "selection_part": "_msg_selection_part",
 }
 _log = logging.getLogger("latent_magic")
 
@@ -176,6 +177,7 @@ class LatentExplorer(anywidget.AnyWidget):
         self._update_status()
         self.observe(self._on_selection_change, names="_selection")
         self.observe(self._on_pins_change, names="_pins")
+        self._selection_parts: tuple[Any, list[bytes]] = (None, [])
         self.on_msg(self._on_message)
 
     # ------------------------------------------------------------------ data
@@ -530,6 +532,23 @@ class LatentExplorer(anywidget.AnyWidget):
         content, buffers = self._space.preview(x, y, index)
         content.update(type="preview", id=request.get("id"), index=index, x=x, y=y)
         self._send_to_view(content, buffers)
+
+    def _msg_selection_part(self, content: dict[str, Any], buffers: list[Any]) -> None:
+        """One part of a selection too large for one websocket message (Jupyter's server
+        refuses those over 10 MiB): parts arrive in order; the last one sets ``_selection``."""
+        key, part, parts = content.get("id"), int(content["part"]), int(content["parts"])
+        if not (0 <= part < parts and len(buffers) == 1):
+            raise ValueError(f"a selection part must be one of {parts} with one buffer.")
+        if part == 0:
+            self._selection_parts = (key, [])
+        elif self._selection_parts[0] != key or len(self._selection_parts[1]) != part:
+            self._selection_parts = (None, [])  # a part went missing: wait for a whole one
+            return
+        self._selection_parts[1].append(bytes(buffers[0]))
+        if part == parts - 1:
+            joined = b"".join(self._selection_parts[1])
+            self._selection_parts = (None, [])
+            self._selection = joined
 
     def _msg_set_anchor(self, content: dict[str, Any], _buffers: list[Any]) -> None:
         index = self._point_index(content.get("index"))

@@ -51,9 +51,10 @@ class Frontend:
         widget._handle_msg({"content": {"data": data}, "buffers": buffers})
 
     @staticmethod
-    def send(widget: Any, content: dict[str, Any]) -> None:
+    def send(widget: Any, content: dict[str, Any], buffers: list[bytes] | None = None) -> None:
         data = {"method": "custom", "content": content}
-        widget._handle_msg({"content": {"data": data}, "buffers": []})
+        views = [memoryview(b) for b in buffers or []]
+        widget._handle_msg({"content": {"data": data}, "buffers": views})
 
 
 @pytest.fixture

@@ -79,6 +79,29 @@ def test_a_lasso_from_the_browser_reaches_python_with_vectors(widget, frontend):
     assert [s.tolist() for s in seen] == [[3, 10, 500, 1796]]
 
 
+def test_a_selection_too_large_for_one_message_arrives_in_parts(widget, frontend):
+    seen = []
+    widget.on_select(seen.append)
+    chosen = np.arange(0, 1797, 3, dtype="<u4")
+    parts = np.array_split(chosen, 3)
+    for k, part in enumerate(parts):
+        assert widget.selected_indices.size == 0, "nothing is set before the last part"
+        message = {"type": "selection_part", "id": 4, "part": k, "parts": 3}
+        frontend.send(widget, message, [part.tobytes()])
+    assert widget.selected_indices.tolist() == chosen.tolist()
+    assert len(seen) == 1
+    # A part that goes missing drops that selection; the one before stays.
+    frontend.send(widget, {"type": "selection_part", "id": 5, "part": 0, "parts": 2}, [b"\0" * 4])
+    frontend.send(widget, {"type": "selection_part", "id": 6, "part": 1, "parts": 2}, [b"\0" * 4])
+    assert widget.selected_indices.tolist() == chosen.tolist()
+    # A malformed part is refused with a notice, and changes nothing.
+    frontend.send(widget, {"type": "selection_part", "id": 7, "part": 3, "parts": 2}, [b""])
+    notices = [c for c, _ in frontend.custom_messages() if c.get("type") == "notice"]
+    assert notices[-1]["level"] == "error"
+    assert "a selection part must be one of 2" in notices[-1]["text"]
+    assert widget.selected_indices.tolist() == chosen.tolist()
+
+
 def test_setting_the_selection_from_python_updates_the_map(widget, frontend):
     widget.selected_indices = [7, 2, 2]
     assert np.frombuffer(widget._selection, "<u4").tolist() == [2, 7]

@@ -5,6 +5,7 @@ import {
   float32Of,
   float64Of,
   sortedUnique,
+  splitBytes,
   toDataView,
   uint32Of,
   viewAs,
@@ -70,4 +71,18 @@ test("sortedUnique", () => {
   assert.deepEqual([...sortedUnique([5, 1, 5, 3, 1, 10])], [1, 3, 5, 10]);
   assert.deepEqual([...sortedUnique([])], []);
   assert.deepEqual([...sortedUnique([2])], [2]);
+});
+
+test("splitBytes: whole elements, at most maxBytes a part, in order, nothing lost", () => {
+  const a = Uint32Array.from({ length: 10 }, (_, i) => i * 7);
+  const parts = splitBytes(a, 14); // 3 elements (12 bytes) a part
+  assert.deepEqual(
+    parts.map((p) => p.byteLength),
+    [12, 12, 12, 4],
+  );
+  const joined = parts.flatMap((p) => [...new Uint32Array(p.buffer)]);
+  assert.deepEqual(joined, [...a]);
+  assert.equal(splitBytes(new Uint32Array(0), 8).length, 1, "an empty selection is one part");
+  const tail = new Uint32Array(a.buffer, 8, 4); // an offset view
+  assert.deepEqual([...new Uint32Array(splitBytes(tail, 100)[0].buffer)], [14, 21, 28, 35]);
 });

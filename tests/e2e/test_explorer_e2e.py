@@ -304,3 +304,30 @@ def test_a_million_points_are_all_drawn_and_a_lasso_is_exact(open_notebook):
     assert inside > 1000
     assert wrong == 0
     assert view.attr("selected") == str(nb.kernel.eval("len(big.selected_indices)"))
+
+
+def test_a_selection_over_the_servers_message_limit_reaches_python(open_notebook):
+    # 3M points lassoed whole: 12 MB of indices, over the 10 MiB Jupyter's server accepts in
+    # one websocket message from the page.
+    cell = (
+        "import numpy as np, latent_magic\n"
+        "Z = np.random.default_rng(1).normal(size=(3_000_000, 2)).astype(np.float32)\n"
+        "huge = latent_magic.explore(encode=lambda X: X, decode=lambda Z: Z, data=Z)\n"
+        "huge"
+    )
+    nb = open_notebook([cell])
+    nb.run_cell(0, timeout=300)
+    view = MapView(nb)
+    view.wait_drawn(3_000_000, timeout=240)
+    box = view.box()
+    corners = [(0.01, 0.01), (0.99, 0.01), (0.99, 0.99), (0.01, 0.99)]
+    polygon = np.array(
+        [(box["x"] + box["width"] * u, box["y"] + box["height"] * v) for u, v in corners]
+    )
+    lasso(nb, view, polygon)
+    # Every point shown is inside the lasso: Python gets them all, in order.
+    nb.kernel.wait_until("len(huge.selected_indices)", lambda n: n > 0, timeout=120)
+    check = "[len(huge.selected_indices), bool((huge.selected_indices == np.arange(len(Z))).all())]"
+    assert nb.kernel.eval(check, timeout=60) == [3_000_000, True]
+    assert view.attr("selected") == "3000000"
+    nb.assert_no_page_errors()
