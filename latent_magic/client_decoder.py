@@ -59,6 +59,12 @@ class Layer:
         bias = np.zeros(weight.shape[1]) if bias is None else np.asarray(bias, dtype=np.float64)
         return Layer("linear", weight, bias)
 
+    def arrays(self) -> list[np.ndarray]:
+        """Its weights and biases, in the order the page reads them (none for activations)."""
+        if self.weight is None or self.bias is None:
+            return []
+        return [self.weight, self.bias]
+
     def __call__(self, x: np.ndarray) -> np.ndarray:
         if self.op == "linear":
             assert self.weight is not None
@@ -157,7 +163,7 @@ def client_decoder(found: DecoderChain | None, space: Any) -> tuple[dict[str, An
     at_origin = anchor - lift @ p_anchor  # the latent at map (0, 0)
     chain = [Layer.linear(lift.T @ first.weight, at_origin @ first.weight + first.bias)]
     chain += layers[1:]
-    size = chain[_last_linear(chain)].bias.size  # type: ignore[union-attr]
+    size = chain[_last_linear(chain)].arrays()[1].size
     if isinstance(renderer, ImageRenderer) and renderer.value_range is not None:
         # Put the outputs in pixel order (H, W[, C]) exactly as the kernel's renderer would.
         try:
@@ -178,7 +184,7 @@ def client_decoder(found: DecoderChain | None, space: Any) -> tuple[dict[str, An
         return {}, b""
     meta["layers"] = [_describe(layer) for layer in chain]
     meta["exact"] = True
-    parts = [p for layer in chain if layer.op == "linear" for p in (layer.weight, layer.bias)]  # type: ignore[union-attr]
+    parts = [array for layer in chain for array in layer.arrays()]
     flat = np.concatenate([np.ravel(p) for p in parts + extra]).astype("<f4")
     return meta, flat.tobytes()
 
