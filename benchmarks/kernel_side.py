@@ -20,6 +20,7 @@ import json
 import statistics
 import sys
 import time
+import tracemalloc
 
 import numpy as np
 
@@ -53,12 +54,23 @@ def bench_explore(n: int, dim: int, repeats: int) -> dict:
         assert len(w.points) == n
         w.close()
         del w
+    # Memory, in a run of its own (tracing slows it): what explore() allocates on top of the
+    # user's latent matrix, at its peak and what the widget keeps.
+    gc.collect()
+    tracemalloc.start()
+    w = latent_magic.explore(encode=lambda X: X, decode=lambda Z: Z, data=Z)
+    held, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    w.close()
     return {
         "n": n,
         "dim": dim,
         "explore_s": statistics.median(times),
         "explore_all_s": times,
         "get_state_s": statistics.median(state_times),
+        "latents_mb": Z.nbytes / 1e6,
+        "peak_extra_mb": peak / 1e6,
+        "held_extra_mb": held / 1e6,
     }
 
 

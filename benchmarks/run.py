@@ -253,6 +253,15 @@ def table(results: dict) -> str:
             "| — | — | — | "
             f"≤ 2 s | {_verdict(None if o is None else o <= 2.0)} |"
         )
+        if ex.get("peak_extra_mb") is not None:
+            m, peak, held = ex["latents_mb"], ex["peak_extra_mb"], ex["held_extra_mb"]
+            total = (m + peak) / m
+            rows.append(
+                f"| kernel memory during `explore()` on {ex.get('n', 0):,} × "
+                f"{ex.get('dim', 64)} latents ({m:,.0f} MB) | — | latents + {peak:,.0f} MB "
+                f"at the peak ({total:.2f}× the latents), + {held:,.0f} MB kept | — | — | — | "
+                f"≤ 2× the latents | {_verdict(total <= 2.0)} |"
+            )
     nbr = results.get("neighbours")
     if nbr:
         o = nbr.get("ours_ms")

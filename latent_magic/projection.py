@@ -78,7 +78,7 @@ class PrincipalAxes:
     n_samples: int
 
 
-_CHUNK_ROWS = 65536
+_CHUNK_BYTES = 8 << 20  # one float64 chunk of rows at a time: a few MB whatever n and d are
 
 
 def principal_axes(Z: np.ndarray) -> PrincipalAxes:
@@ -91,8 +91,10 @@ def principal_axes(Z: np.ndarray) -> PrincipalAxes:
     n, d = Z.shape
     mean = Z.mean(axis=0, dtype=np.float64)
     cov = np.zeros((d, d))
-    for start in range(0, n, _CHUNK_ROWS):
-        chunk = Z[start : start + _CHUNK_ROWS].astype(np.float64) - mean
+    rows = max(256, _CHUNK_BYTES // (8 * max(d, 1)))
+    for start in range(0, n, rows):
+        chunk = Z[start : start + rows].astype(np.float64)
+        chunk -= mean
         cov += chunk.T @ chunk
     cov /= max(n - 1, 1)
     variances, vectors = np.linalg.eigh(cov)
