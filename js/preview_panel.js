@@ -77,8 +77,11 @@ export class PreviewPanel {
   /** The distance line, and the "off the data" chip when the latent is far from every point. */
   showDistance(distance) {
     const d = distanceText(distance);
-    this.distance.replaceChildren();
+    // Hidden, not emptied: the panel keeps its height, so a preview on every pointer move
+    // does not lay the page out again (the next reply brings the new line).
+    this.distance.style.visibility = d === null ? "hidden" : "";
     if (d === null) return;
+    this.distance.replaceChildren();
     this.distance.append(el("span", "lm-distance-text", d.text));
     if (d.offData) {
       const chip = el("span", "lm-offdata", "off the data");

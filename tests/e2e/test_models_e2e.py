@@ -91,6 +91,15 @@ def test_an_mlp_decoder_previews_in_the_page_while_the_kernel_is_busy(open_noteb
         assert pixels.shape == expected.shape == (16, 16)
         np.testing.assert_allclose(pixels, expected, atol=2)
     assert np.abs(shown[0].astype(int) - shown[1]).max() > 20, "the preview did not change"
+    # With the kernel free again, a resting pointer gets the kernel's line: how far from data.
+    view.hover(spots[0] + np.array([3.0, 0.0]))
+    distance = view.root.locator(".lm-preview-distance")
+    nb.wait_for_js(
+        "() => { const d = document.querySelector('.lm-preview-distance');"
+        " return d.style.visibility !== 'hidden' && d.textContent.includes('spacing'); }",
+        what="the distance line after the pointer rests",
+    )
+    assert "typical spacing from the data" in distance.inner_text()
 
 
 TABLE = (
