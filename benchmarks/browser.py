@@ -544,8 +544,15 @@ def measure_preview(lab: Lab, model: str, moves: int, diy_moves: int, burst: int
                     res.ours_ms.append(pv["t2"] - pv["t0"])
                     if source == "client" and pv.get("previewMs") is not None:
                         res.ours_attr_ms.append(pv["previewMs"])
-                # Let the kernel's reply for this spot land before the next move.
-                page.wait_for_timeout(120)
+                # Let the kernel's reply for this spot (asked once the pointer rests) land
+                # before the next move: each move is measured on a quiet page, as the DIY
+                # way's slider steps are (they wait for the kernel to go idle).
+                nb.wait_for_js(
+                    "() => document.querySelector('.lm-root').dataset.previewSource === 'kernel'",
+                    timeout=30,
+                    what="the kernel's reply for the resting pointer",
+                )
+                page.wait_for_timeout(100)
             lab.log(
                 f"    preview {model}: ours {med(res.ours_ms):.1f} ms"
                 + (f" (data-preview-ms {med(res.ours_attr_ms):.1f})" if res.ours_attr_ms else "")

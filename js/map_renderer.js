@@ -101,6 +101,8 @@ const OUTLINE_RGBA = [
 
 /** From this many points on, frames go through the offscreen cache (see drawCached). */
 export const CACHE_MIN_POINTS = 150000;
+/** On software WebGL from this many: there a full WebGL redraw costs ~0.7 µs a point. */
+export const SOFTWARE_CACHE_MIN_POINTS = 20000;
 /** The cache covers the view widened by this fraction of its size on each side. */
 const CACHE_MARGIN = 0.25;
 
@@ -375,7 +377,8 @@ export class MapRenderer {
 
   /** Whether frames of the current points go through the offscreen cache. */
   get caching() {
-    return this.positions.length >> 1 >= CACHE_MIN_POINTS;
+    const n = this.positions.length >> 1;
+    return n >= (this.software ? SOFTWARE_CACHE_MIN_POINTS : CACHE_MIN_POINTS);
   }
 
   /**

@@ -92,9 +92,9 @@ def run_layers(layers: list[Layer], Z: np.ndarray) -> np.ndarray:
 def find_client_layers(model: Any, dim: int) -> DecoderChain | None:
     """A chain of layers equal to ``model.decode``, small enough for the page, or None.
 
-    The model's own description (``LatentModel.export_layers``: a PyTorch MLP) is tried
-    first; otherwise an affine decoder is found by decoding the origin and the unit vectors.
-    Either way the chain must reproduce ``decode`` on random latents.
+    A model that describes its decoder (``LatentModel.export_layers``: a PyTorch module) is
+    read from that description; any other is probed for being affine, by decoding the origin
+    and the unit vectors. Either way the chain must reproduce ``decode`` on random latents.
     """
     if not model.can_decode or dim > MAX_DIM:
         return None
@@ -104,13 +104,21 @@ def find_client_layers(model: Any, dim: int) -> DecoderChain | None:
     try:
         # Two probes first: a large output or a failing decoder costs only those.
         expected = np.asarray(model.decode(probes[:2]), dtype=np.float64)
-        if expected[0].size > MAX_OUTPUTS:
-            return None
-        expected = np.concatenate([expected, np.asarray(model.decode(probes[2:]), np.float64)])
     except Exception:  # a decoder that cannot take these probes simply stays in the kernel
         return None
-    layers = _exported_layers(model) or _affine_layers(model, dim)
+    if expected[0].size > MAX_OUTPUTS:
+        return None
+    # A model that describes its decoder (a torch module) is taken at its word, or not at
+    # all: a convolutional generator is not probed for being affine (dim + 1 decodes).
+    if getattr(model, "export_layers", None) is not None:
+        layers = _exported_layers(model)
+    else:
+        layers = _affine_layers(model, dim)
     if layers is None or sum(_weight_count(layer) for layer in layers) > MAX_WEIGHTS:
+        return None
+    try:
+        expected = np.concatenate([expected, np.asarray(model.decode(probes[2:]), np.float64)])
+    except Exception:  # as above
         return None
     got = run_layers(layers, probes)
     flat = expected.reshape(_CHECKS, -1)
@@ -121,11 +129,8 @@ def find_client_layers(model: Any, dim: int) -> DecoderChain | None:
 
 
 def _exported_layers(model: Any) -> list[Layer] | None:
-    export = getattr(model, "export_layers", None)
-    if export is None:
-        return None
     try:
-        layers = export()
+        layers = model.export_layers()
     except Exception:  # a model it cannot describe still decodes in the kernel
         return None
     if not layers or layers[0].op != "linear":
