@@ -705,9 +705,11 @@ export class MapRenderer {
 
 /** Whether WebGL runs on a CPU rasteriser (no GPU), where per-point costs are high. */
 function isSoftwareRenderer(gl) {
+  const software = /swiftshader|llvmpipe|softpipe|software/i;
+  if (software.test(gl.getParameter(gl.RENDERER))) return true;
+  // Older browsers mask RENDERER; the debug extension (deprecated where it is not) tells.
   const info = gl.getExtension("WEBGL_debug_renderer_info");
-  const name = `${gl.getParameter(gl.RENDERER)} ${info ? gl.getParameter(info.UNMASKED_RENDERER_WEBGL) : ""}`;
-  return /swiftshader|llvmpipe|softpipe|software/i.test(name);
+  return info !== null && software.test(gl.getParameter(info.UNMASKED_RENDERER_WEBGL));
 }
 
 function sameRange(a, b) {

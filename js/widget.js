@@ -66,9 +66,9 @@ function sameView(a, b) {
   return a.x0 === b.x0 && a.x1 === b.x1 && a.y0 === b.y0 && a.y1 === b.y1;
 }
 
-/** Whether two typed arrays hold the same values (a null never does). */
+/** Whether two Uint32Arrays hold the same values (a null never does). */
 function sameValues(a, b) {
-  if (!ArrayBuffer.isView(a) || !ArrayBuffer.isView(b) || a.length !== b.length) return false;
+  if (a === null || b === null || a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
@@ -189,7 +189,8 @@ function render({ model, el: host }) {
     previewSeq: 0, // bumped per preview put on screen; a slower older one must not claim it
     previewMs: -1,
   };
-  let lastWrittenSelection = null;
+  let lastWrittenSelection = null; // the DataView we set on `_selection` ourselves
+  let lastSentInParts = null; // the indices sent as `selection_part`s, for the kernel to set
 
   const renderer = new MapRenderer(glCanvas, {
     onContextLost() {
@@ -386,7 +387,7 @@ function render({ model, el: host }) {
     const value = model.get("_selection");
     if (value === lastWrittenSelection) return; // our own write echoing back
     let sel = uint32Of(value);
-    if (sameValues(sel, lastWrittenSelection)) return; // our own parts, joined by the kernel
+    if (sameValues(sel, lastSentInParts)) return; // our own parts, joined by the kernel
     if (!isSortedUnique(sel)) sel = sortedUnique(sel);
     applySelection(sel);
   }
@@ -427,7 +428,7 @@ function render({ model, el: host }) {
     }
     // Jupyter's server refuses websocket messages over 10 MiB (over ~2.6M points here): the
     // kernel gets the selection in parts, joins them and sets `_selection` itself.
-    lastWrittenSelection = sel;
+    lastSentInParts = sel;
     const parts = splitBytes(sel, MAX_MESSAGE_BYTES);
     const id = ++s.selectionMessages;
     parts.forEach((part, k) => {

@@ -152,6 +152,13 @@ def _weight_count(layer: Layer) -> int:
     return 0 if layer.weight is None else layer.weight.size + layer.weight.shape[1]
 
 
+def page_can_render(renderer: Any) -> bool:
+    """Whether the page can draw this renderer's previews itself (images with a fixed value
+    range, record bars); anything else (a user's preview function) needs the kernel."""
+    image = isinstance(renderer, ImageRenderer) and renderer.value_range is not None
+    return image or isinstance(renderer, RecordRenderer)
+
+
 def client_decoder(found: DecoderChain | None, space: Any) -> tuple[dict[str, Any], bytes]:
     """The ``_client_decoder`` description and ``_client_weights`` bytes for the current map
     and anchor; empty when previews cannot be computed in the browser."""

@@ -13,7 +13,7 @@ import numpy as np
 import traitlets
 
 from .arithmetic import arithmetic
-from .client_decoder import client_decoder, find_client_layers
+from .client_decoder import client_decoder, find_client_layers, page_can_render
 from .colors import label_colors
 from .directions import Direction, direction, directions_of_axes
 from .latent_model import DEFAULT_SAMPLES
@@ -157,7 +157,9 @@ class LatentExplorer(anywidget.AnyWidget):
             space.set_projection(make_projection(projection, space.latents))
             axes_names = []
         self._mark_latents: list[tuple[str, np.ndarray]] = []
-        self._client_chain = find_client_layers(space.model, space.dim) if space.renderer else None
+        # Probing the decoder costs decodes: only when the page could draw what it finds.
+        can = page_can_render(space.renderer) and not space.shows_neighbours
+        self._client_chain = find_client_layers(space.model, space.dim) if can else None
         # All state goes into the first comm message: the map draws once, with everything.
         super().__init__(
             _codes=array_to_bytes(colors.codes, colors.codes.dtype.newbyteorder("<").str),

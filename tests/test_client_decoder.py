@@ -159,3 +159,20 @@ def test_a_layers_chain_reproduces_numpy_activations():
         functional.softplus(torch_x, beta=2.0).numpy(),
         atol=1e-12,
     )
+
+
+def test_a_preview_function_of_the_users_is_not_probed_for_the_page(frontend):
+    X = np.random.default_rng(0).normal(size=(200, 6))
+    calls = []
+
+    def decode(Z):
+        calls.append(len(Z))
+        return Z @ np.ones((6, 4))
+
+    model = LatentModel(encode=lambda X: X, decode=decode, dim=6)
+    w = explore(model, data=X, preview=lambda out: "<b>custom</b>")
+    assert w._client_decoder == {}
+    assert sum(calls) < 10, f"{sum(calls)} latents decoded to probe a decoder no page can use"
+    calls.clear()
+    explore(model, data=X)
+    assert sum(calls) >= 6 + 1, "an affine decoder is probed when the page can draw it"

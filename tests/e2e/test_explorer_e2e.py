@@ -14,9 +14,7 @@ from .widget_page import MapView, inside_polygon, lasso
 pytestmark = pytest.mark.e2e
 
 
-def expected_pixels(nb, x: float, y: float) -> np.ndarray:
-    decoded = np.array(nb.kernel.eval(f"w.decode_at({float(x)!r}, {float(y)!r}).tolist()"))
-    return (np.clip(decoded / 16.0, 0, 1) * 255 + 0.5).astype(np.uint8).reshape(8, 8)
+DIGITS = (0.0, 16.0)  # the quickstart's pixel values
 
 
 def test_hovering_empty_space_decodes_it_live(quickstart):
@@ -28,14 +26,12 @@ def test_hovering_empty_space_decodes_it_live(quickstart):
     assert view.root.locator(".lm-preview-title").inner_text() == "empty space"
     assert "exact" in view.root.locator(".lm-badge").inner_text().lower()
     shown_a = view.preview_pixels()
-    xa, ya = view.to_data(spot_a)[0]
-    np.testing.assert_allclose(shown_a, expected_pixels(nb, xa, ya), atol=12)
+    np.testing.assert_allclose(shown_a, view.decoded_pixels(spot_a, DIGITS).reshape(8, 8), atol=12)
     nb.screenshot("hover-empty-a", locator=view.root)
 
     view.hover(spot_b)
     shown_b = view.preview_pixels()
-    xb, yb = view.to_data(spot_b)[0]
-    np.testing.assert_allclose(shown_b, expected_pixels(nb, xb, yb), atol=12)
+    np.testing.assert_allclose(shown_b, view.decoded_pixels(spot_b, DIGITS).reshape(8, 8), atol=12)
     assert np.abs(shown_a.astype(int) - shown_b.astype(int)).max() > 40, (
         "the preview did not change"
     )

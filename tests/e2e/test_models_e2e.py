@@ -43,9 +43,7 @@ def test_a_gan_explored_without_data_decodes_empty_space(open_notebook):
         view.hover(spot)
         assert view.root.locator(".lm-preview-title").inner_text() == "empty space"
         pixels = view.preview_pixels()
-        x, y = view.to_data(spot)[0]
-        decoded = np.array(nb.kernel.eval(f"w.decode_at({float(x)!r}, {float(y)!r}).tolist()"))
-        expected = (np.clip((decoded[0] + 1) / 2, 0, 1) * 255 + 0.5).astype(np.uint8)
+        expected = view.decoded_pixels(spot)
         assert pixels.shape == expected.shape == (8, 8)
         np.testing.assert_allclose(pixels, expected, atol=12)
         shown.append(pixels.astype(int))
@@ -85,9 +83,7 @@ def test_an_mlp_decoder_previews_in_the_page_while_the_kernel_is_busy(open_noteb
     nb.screenshot("mlp-client-preview", locator=view.root)
     busy.join()
     for spot, pixels in zip(spots, shown, strict=True):
-        x, y = view.to_data(spot)[0]
-        decoded = np.array(nb.kernel.eval(f"w.decode_at({float(x)!r}, {float(y)!r}).tolist()"))
-        expected = (np.clip((decoded[0] + 1) / 2, 0, 1) * 255 + 0.5).astype(np.uint8)
+        expected = view.decoded_pixels(spot)
         assert pixels.shape == expected.shape == (16, 16)
         np.testing.assert_allclose(pixels, expected, atol=2)
     assert np.abs(shown[0].astype(int) - shown[1]).max() > 20, "the preview did not change"

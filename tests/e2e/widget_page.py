@@ -90,6 +90,15 @@ class MapView:
         )
         return np.array(data["px"], dtype=np.uint8).reshape(data["h"], data["w"])
 
+    def decoded_pixels(self, page_xy, value_range=(-1.0, 1.0), widget: str = "w") -> np.ndarray:
+        """The grey pixels the kernel's ``decode_at`` gives at a page position, scaled like
+        the preview (value_range to 0..255, rounded half up)."""
+        x, y = self.to_data(page_xy)[0]
+        call = f"{widget}.decode_at({float(x)!r}, {float(y)!r}).tolist()"
+        decoded = np.squeeze(np.array(self.nb.kernel.eval(call), dtype=float))
+        lo, hi = value_range
+        return (np.clip((decoded - lo) / (hi - lo), 0, 1) * 255 + 0.5).astype(np.uint8)
+
     def hover(self, page_xy) -> str:
         """Move the mouse there; wait until a newer preview is painted; return its id."""
         before = self.attr("preview-id")
