@@ -1,8 +1,9 @@
 // The right-hand preview panel: title, decoder badge, the decoded preview (image, record
-// bars, the user's HTML or a message), the coordinates of the previewed spot and how far it
-// lies from the data (with a warning when the decoding is an extrapolation).
+// bars, the user's HTML or a message), and a caption: the coordinates of the previewed spot
+// and how far it lies from the data (with a warning when the decoding is an extrapolation).
 // Labels always go in as text; only `kind: "html"` (the user's own preview function) is HTML.
 
+import { CanvasCaption, TEXT_SETTLE_MS } from "./canvas_caption.js";
 import { el } from "./dom.js";
 import { distanceText } from "./ops_format.js";
 
@@ -24,9 +25,11 @@ export class PreviewPanel {
     this.badge = el("span", "lm-badge");
     head.append(this.title, this.badge);
     this.body = el("div", "lm-preview-body");
-    this.coords = el("div", "lm-preview-coords");
-    this.distance = el("div", "lm-preview-distance");
-    this.root.append(head, this.body, this.coords, this.distance);
+    // Painted in a canvas: it changes on every pointer move (see canvas_caption.js). Room
+    // for the coordinates and a distance line that may wrap, so its height never changes.
+    this.caption = new CanvasCaption("lm-preview-caption", 3);
+    this.root.append(head, this.body, this.caption.root);
+    this.copyTimer = 0;
     this.url = null;
     this.imageSeq = 0; // bumped per image shown; a slow <img> decode must not take over
     this.decoder = { can_decode: true, exact: false, reason: "" };
@@ -64,31 +67,33 @@ export class PreviewPanel {
 
   /** Shows a note that needs no kernel reply, e.g. empty space for a model that cannot decode. */
   showNote(title, text, coords = "") {
-    this.coords.textContent = coords;
-    this.showDistance(null);
+    this.setCaption(coords, null);
     if (this.note === text && this.title.textContent === title) return;
     this.note = text;
-    this.title.textContent = title;
-    this.title.title = title;
-    this.coords.textContent = coords;
+    this.setTitle(title);
     this.showMessage(text);
   }
 
-  /** The distance line, and the "off the data" chip when the latent is far from every point. */
-  showDistance(distance) {
+  /**
+   * The caption: the spot's coordinates, and how far it lies from the data with an "off the
+   * data" chip when the latent is far from every point (no line when `distance` is null).
+   */
+  setCaption(coords, distance) {
     const d = distanceText(distance);
-    // Hidden, not emptied: the panel keeps its height, so a preview on every pointer move
-    // does not lay the page out again (the next reply brings the new line).
-    this.distance.style.visibility = d === null ? "hidden" : "";
-    if (d === null) return;
-    this.distance.replaceChildren();
-    this.distance.append(el("span", "lm-distance-text", d.text));
-    if (d.offData) {
-      const chip = el("span", "lm-offdata", "off the data");
-      chip.title =
-        "Far from every data point: this decoding is an extrapolation, not something the model has seen.";
-      this.distance.append(chip);
+    const lines = [[{ text: coords }]];
+    if (d !== null) {
+      const line = [{ text: d.text }];
+      if (d.offData) {
+        line.push({
+          text: "off the data",
+          chip: true,
+          title:
+            "Far from every data point: this decoding is an extrapolation, not something the model has seen.",
+        });
+      }
+      lines.push(line);
     }
+    this.caption.set(lines);
   }
 
   clearBody() {
@@ -111,12 +116,10 @@ export class PreviewPanel {
   show(msg, buffers) {
     this.shown = true;
     this.note = null;
-    this.title.textContent = msg.title ?? "";
-    this.title.title = msg.title ?? "";
+    this.setTitle(msg.title ?? "");
     const where =
       Number.isFinite(msg.x) && Number.isFinite(msg.y) ? `x ${fmt(msg.x)}, y ${fmt(msg.y)}` : "";
-    this.coords.textContent = msg.index != null ? `point ${msg.index} · ${where}` : where;
-    this.showDistance(msg.distance);
+    this.setCaption(msg.index != null ? `point ${msg.index} · ${where}` : where, msg.distance);
 
     if (msg.kind === "image" && msg.mime === RAW_RGBA && buffers?.length > 0) {
       // Small images come as raw RGBA: painted now, no asynchronous decode to wait for.
@@ -202,10 +205,8 @@ export class PreviewPanel {
   showClient(title, x, y, pixels, features) {
     this.shown = true;
     this.note = null;
-    this.title.textContent = title;
-    this.title.title = title;
-    this.coords.textContent = `x ${fmt(x)}, y ${fmt(y)}`;
-    this.showDistance(null);
+    this.setTitle(title);
+    this.setCaption(`x ${fmt(x)}, y ${fmt(y)}`, null);
     if (!pixels) {
       this.clearBody();
       this.body.append(recordView(features || []));
@@ -217,28 +218,35 @@ export class PreviewPanel {
   /** Paints RGBA pixels into the canvas (and, as a PNG, into the <img> for readers). */
   paintPixels(title, width, height, data) {
     const { img, canvas } = this.imageElements();
-    this.imageSeq++;
+    const seq = ++this.imageSeq;
     if (canvas.width !== width) canvas.width = width;
     if (canvas.height !== height) canvas.height = height;
     sizeFor(canvas, width, height);
     canvas.getContext("2d").putImageData(new ImageData(data, width, height), 0, 0);
-    canvas.hidden = false;
-    img.hidden = true;
-    img.alt = title;
+    // Each DOM write below happens only when something changed: on a move over empty space
+    // nothing but canvases should change, or the page's frame takes style, layout and paint.
+    if (canvas.hidden) canvas.hidden = false;
+    if (!img.hidden) img.hidden = true;
+    if (img.alt !== title) img.alt = title;
     sizeFor(img, width, height);
-    if (this.url !== null) URL.revokeObjectURL(this.url);
-    this.url = null;
-    // The <img> copy (for readers) is made after the frame: the canvas is what is on screen.
-    img.removeAttribute("src");
-    const seq = this.imageSeq;
-    requestAnimationFrame(() =>
-      setTimeout(() => {
-        if (this.imageSeq === seq) img.src = canvas.toDataURL("image/png");
-      }, 0),
-    );
+    this.revoke();
+    if (img.hasAttribute("src")) img.removeAttribute("src");
+    // The <img> copy (for readers, and "save image") is made once the pointer rests.
+    clearTimeout(this.copyTimer);
+    this.copyTimer = setTimeout(() => {
+      if (this.imageSeq === seq) img.src = canvas.toDataURL("image/png");
+    }, TEXT_SETTLE_MS);
+  }
+
+  setTitle(title) {
+    if (this.title.textContent === title) return;
+    this.title.textContent = title;
+    this.title.title = title;
   }
 
   dispose() {
+    clearTimeout(this.copyTimer);
+    this.caption.dispose();
     this.revoke();
   }
 }
@@ -247,8 +255,10 @@ export class PreviewPanel {
 function sizeFor(node, width, height) {
   const aspect = width > 0 && height > 0 ? height / width : 1;
   const w = aspect > 1 ? Math.round(220 / aspect) : 220;
-  node.style.width = `${w}px`;
-  node.style.height = `${Math.round(w * aspect)}px`;
+  const cssWidth = `${w}px`;
+  const cssHeight = `${Math.round(w * aspect)}px`;
+  if (node.style.width !== cssWidth) node.style.width = cssWidth;
+  if (node.style.height !== cssHeight) node.style.height = cssHeight;
 }
 
 /** The nearest labels, best first, each with its cosine similarity as a bar. */

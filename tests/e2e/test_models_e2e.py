@@ -79,6 +79,12 @@ def test_an_mlp_decoder_previews_in_the_page_while_the_kernel_is_busy(open_noteb
         assert view.attr("preview-source") == "client"
         assert view.root.locator(".lm-preview-title").inner_text() == "empty space"
         shown.append(view.preview_pixels())
+        # The caption is painted: the coordinates, and no distance line until the kernel has
+        # measured it; its text (transparent, for readers) follows once the pointer rests.
+        coords_ink, distance_ink, _ = view.caption_ink()
+        assert coords_ink > 50, "the coordinates are not painted"
+        assert distance_ink == 0, "a distance line from another spot is shown"
+        assert view.root.locator(".lm-preview-caption").inner_text().startswith("x ")
     assert busy.is_alive(), "the kernel was free: the previews may have come from it"
     nb.screenshot("mlp-client-preview", locator=view.root)
     busy.join()
@@ -89,13 +95,16 @@ def test_an_mlp_decoder_previews_in_the_page_while_the_kernel_is_busy(open_noteb
     assert np.abs(shown[0].astype(int) - shown[1]).max() > 20, "the preview did not change"
     # With the kernel free again, a resting pointer gets the kernel's line: how far from data.
     view.hover(spots[0] + np.array([3.0, 0.0]))
-    distance = view.root.locator(".lm-preview-distance")
+    caption = view.root.locator(".lm-preview-caption")
     nb.wait_for_js(
-        "() => { const d = document.querySelector('.lm-preview-distance');"
-        " return d.style.visibility !== 'hidden' && d.textContent.includes('spacing'); }",
+        "() => document.querySelector('.lm-preview-caption').textContent.includes('spacing')",
         what="the distance line after the pointer rests",
     )
-    assert "typical spacing from the data" in distance.inner_text()
+    assert "typical spacing from the data" in caption.inner_text()
+    coords_ink, distance_ink, _ = view.caption_ink()
+    assert coords_ink > 50, "the coordinates are not painted"
+    assert distance_ink > 50, "the distance line is not painted"
+    nb.screenshot("mlp-kernel-caption", locator=view.root)
 
 
 TABLE = (

@@ -90,6 +90,21 @@ class MapView:
         )
         return np.array(data["px"], dtype=np.uint8).reshape(data["h"], data["w"])
 
+    def caption_ink(self) -> list[int]:
+        """Painted pixels in each row of the preview's caption (coordinates, then distance):
+        the caption is drawn in a canvas, so this is what a user sees of it."""
+        return self.nb.page.evaluate(
+            """() => { const c = document.querySelector('.lm-preview-caption canvas');
+                       const rows = Number(getComputedStyle(c.parentElement)
+                                           .getPropertyValue('--lm-caption-rows'));
+                       const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                       const ink = new Array(rows).fill(0);
+                       for (let i = 3; i < d.length; i += 4) {
+                         if (d[i] > 64) ink[Math.floor(((i >> 2) / c.width) / c.height * rows)]++;
+                       }
+                       return ink; }"""
+        )
+
     def decoded_pixels(self, page_xy, value_range=(-1.0, 1.0), widget: str = "w") -> np.ndarray:
         """The grey pixels the kernel's ``decode_at`` gives at a page position, scaled like
         the preview (value_range to 0..255, rounded half up)."""
