@@ -34,6 +34,9 @@ _TITLES = {
     "umap": ("UMAP 1", "UMAP 2"),
 }
 _MIN_POINTS = 5  # below this a neighbourhood-based map is meaningless (and sklearn may fail)
+ISOMAP_MAX_POINTS = 20_000
+"""Isomap keeps an (n, n) float64 matrix of geodesic distances, 8·n² bytes: 3.2 GB at this
+many points, 80 GB at 100,000. Beyond it the kernel would run out of memory before failing."""
 _TYPICAL_SAMPLE = 2000  # rows whose nearest-neighbour distance sets the "typical" gap
 _TYPICAL_MIN_SAMPLE = 32
 _TYPICAL_CANDIDATES = 8
@@ -246,9 +249,9 @@ def make_projection(
         ``"tsne"``: scikit-learn's t-SNE (``perplexity = min(30, (n - 1) / 3)`` unless
         given, ``init="pca"``); new latents are placed by interpolation.
         ``"isomap"``: scikit-learn's Isomap (``n_neighbors = min(10, n - 1)`` unless
-        given); it keeps an (n, n) geodesic distance matrix, so keep n to tens of
-        thousands. ``"umap"``: umap-learn, when installed (``n_neighbors = min(15, n - 1)``
-        unless given).
+        given); it keeps an (n, n) geodesic distance matrix, so it takes at most
+        :data:`ISOMAP_MAX_POINTS` (20,000) points. ``"umap"``: umap-learn, when installed
+        (``n_neighbors = min(15, n - 1)`` unless given).
     Z : (n, d) array
         Finite latents; at least 5 rows for the non-linear maps.
     random_state : int or None
@@ -301,6 +304,12 @@ def _fit_isomap(Z: np.ndarray, params: dict[str, Any]) -> NonlinearProjection:
     from sklearn.manifold import Isomap
 
     n = Z.shape[0]
+    if n > ISOMAP_MAX_POINTS:
+        raise ValueError(
+            f"Isomap keeps an n × n distance matrix ({8 * n * n / 1e9:,.1f} GB for {n:,} "
+            f"points); it takes at most {ISOMAP_MAX_POINTS:,} points. Map a sample of the data, "
+            "or use projection='umap', 'tsne' or 'pca', which have no such limit."
+        )
     if params.get("radius") is not None:
         params.setdefault("n_neighbors", None)  # sklearn takes one neighbourhood rule
     else:

@@ -230,6 +230,14 @@ def test_bad_neighbourhood_sizes_are_explained(data):
         make_projection("isomap", Z[:20], n_neighbors=20)
 
 
+def test_isomap_refuses_more_points_than_its_distance_matrix_can_hold(monkeypatch):
+    monkeypatch.setattr("latent_magic.nonlinear.ISOMAP_MAX_POINTS", 50)
+    Z = np.random.default_rng(0).normal(size=(51, 3))
+    with pytest.raises(ValueError, match=r"at most 50 points.*'umap', 'tsne' or 'pca'"):
+        make_projection("isomap", Z)
+    assert make_projection("isomap", Z[:50]).fit_points.shape == (50, 2)
+
+
 @pytest.mark.parametrize("name", ["pca", "tsne", "isomap"])
 def test_bad_latents_are_refused(name, data):
     Z, _ = data
