@@ -222,11 +222,10 @@ def table(results: dict) -> str:
         )
     if torch_:
         o, d = torch_.get("ours_ms"), torch_.get("diy_ms")
-        o_txt = (
-            _fmt(o, "ms")
-            if not torch_["errors"].get("ours")
-            else f"n/a ({torch_['errors']['ours']})"
-        )
+        attr = torch_.get("ours_attr_ms")
+        o_txt = _fmt(o, "ms") + (f" (data-preview-ms {attr:.1f})" if attr is not None else "")
+        if torch_["errors"].get("ours"):
+            o_txt = f"n/a ({torch_['errors']['ours']})"
         d_txt = _fmt(d, "ms") if d is not None else f"n/a ({torch_['errors'].get('diy', '?')})"
         rows.append(
             f"| pointer move → preview painted, small torch decoder, median | — | {o_txt} | "
