@@ -62,6 +62,9 @@ export class CanvasCaption {
     this.key = "[]";
     this.written = "[]";
     this.timer = 0;
+    // A caption set while hidden (another JupyterLab tab) or resized since is painted again.
+    this.resizeObserver = new ResizeObserver(() => this.paint());
+    this.resizeObserver.observe(this.root);
   }
 
   /**
@@ -146,5 +149,6 @@ export class CanvasCaption {
 
   dispose() {
     clearTimeout(this.timer);
+    this.resizeObserver.disconnect();
   }
 }

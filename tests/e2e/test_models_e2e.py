@@ -107,6 +107,32 @@ def test_an_mlp_decoder_previews_in_the_page_while_the_kernel_is_busy(open_noteb
     nb.screenshot("mlp-kernel-caption", locator=view.root)
 
 
+CAPTION_PIXELS = """() => { const c = document.querySelector('.lm-preview-caption canvas');
+    return Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data); }"""
+
+
+def test_a_caption_set_while_hidden_is_painted_once_shown(open_notebook):
+    nb = open_notebook([MLP_GENERATOR])
+    nb.run_cell(0, timeout=180)
+    view = MapView(nb)
+    view.wait_drawn(500)
+    spots = view.empty_spots(np.array(nb.kernel.eval("w.points.tolist()")), 2, clearance=15.0)
+    view.hover(spots[0])
+    text_before = view.root.locator(".lm-preview-caption").inner_text()
+    before = nb.page.evaluate(CAPTION_PIXELS)
+    panel = "document.querySelector('.lm-preview').style.display"
+    nb.page.evaluate(f"() => {{ {panel} = 'none'; }}")
+    nb.page.mouse.move(float(spots[1][0]), float(spots[1][1]), steps=4)
+    nb.page.wait_for_timeout(400)  # the previews for the new spot arrive while hidden
+    nb.page.evaluate(f"() => {{ {panel} = ''; }}")
+    nb.page.wait_for_timeout(200)
+    caption = view.root.locator(".lm-preview-caption").inner_text()
+    assert caption.startswith("x ")
+    assert caption != text_before, "no preview came for the new spot"
+    assert nb.page.evaluate(CAPTION_PIXELS) != before, "the caption still shows the old spot"
+    assert view.caption_ink()[0] > 50
+
+
 TABLE = (
     "%load_ext latent_magic\n"
     "import numpy as np\n"
