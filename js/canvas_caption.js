@@ -62,6 +62,7 @@ export class CanvasCaption {
     this.key = "[]";
     this.written = "[]";
     this.timer = 0;
+    this.retryFrame = 0;
     // A caption set while hidden (another JupyterLab tab) or resized since is painted again.
     this.resizeObserver = new ResizeObserver(() => this.paint());
     this.resizeObserver.observe(this.root);
@@ -104,7 +105,19 @@ export class CanvasCaption {
     // Reading sizes and style costs little here: a pointer move has changed no DOM before it.
     const width = this.root.clientWidth;
     const height = this.root.clientHeight;
-    if (width === 0 || height === 0) return; // not on screen yet; the text will be written
+    if (width === 0 || height === 0) {
+      // Hidden, or laid out later in this frame (JupyterLab fits its panels in animation
+      // frames too, e.g. after a theme change): look once more in the next frame. A caption
+      // hidden longer is painted by the resize observer when it shows.
+      if (!this.retryFrame) {
+        this.retryFrame = requestAnimationFrame(() => {
+          this.retryFrame = 0;
+          const shown = this.root.clientWidth > 0 && this.root.clientHeight > 0;
+          if (shown) this.paint();
+        });
+      }
+      return;
+    }
     const w = Math.round(width * dpr);
     const h = Math.round(height * dpr);
     if (canvas.width !== w || canvas.height !== h) {
@@ -149,6 +162,7 @@ export class CanvasCaption {
 
   dispose() {
     clearTimeout(this.timer);
+    cancelAnimationFrame(this.retryFrame);
     this.resizeObserver.disconnect();
   }
 }

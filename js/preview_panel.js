@@ -238,6 +238,11 @@ export class PreviewPanel {
     }, TEXT_SETTLE_MS);
   }
 
+  /** Paints again what is painted in canvases (after a theme change). */
+  repaint() {
+    this.caption.paint();
+  }
+
   setTitle(title) {
     if (this.title.textContent === title) return;
     this.title.textContent = title;

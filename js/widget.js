@@ -188,6 +188,7 @@ function render({ model, el: host }) {
     clientPreviews: 0,
     previewSeq: 0, // bumped per preview put on screen; a slower older one must not claim it
     previewMs: -1,
+    themeChanged: false, // JupyterLab's theme changed: colours to read again in the next frame
   };
   let lastWrittenSelection = null; // the DataView we set on `_selection` ourselves
   let lastSentInParts = null; // the indices sent as `selection_part`s, for the kernel to set
@@ -221,6 +222,11 @@ function render({ model, el: host }) {
     s.raf = 0;
     if (s.width <= 0 || s.height <= 0) return;
     if ((window.devicePixelRatio || 1) !== s.dpr) applySize();
+    if (s.themeChanged) {
+      s.themeChanged = false;
+      s.theme = readTheme(root);
+      preview.repaint();
+    }
     const t0 = performance.now();
     const zoom = zoomLevel(s.view, s.fit);
     const size = pointSize(s.n, zoom);
@@ -790,6 +796,17 @@ function render({ model, el: host }) {
   });
   resizeObserver.observe(map);
 
+  // JupyterLab marks a theme change on <body>; the overlay and the caption paint with its
+  // colours, read again in the next frame.
+  const themeObserver = new MutationObserver(() => {
+    s.themeChanged = true;
+    schedule();
+  });
+  themeObserver.observe(document.body, {
+    attributes: true,
+    attributeFilter: ["data-jp-theme-name", "data-jp-theme-light"],
+  });
+
   // Initial state from the traits.
   preview.setDecoder(model.get("_decoder"));
   loadClientDecoder();
@@ -818,6 +835,7 @@ function render({ model, el: host }) {
     for (const [target, type, fn, options] of domHandlers)
       target.removeEventListener(type, fn, options);
     resizeObserver.disconnect();
+    themeObserver.disconnect();
     decoder.dispose();
     ops.dispose();
     preview.dispose();

@@ -169,3 +169,50 @@ def test_an_embedding_table_lists_the_nearest_words_on_hover(open_notebook):
     assert shown == expected
     assert set(shown[:4]) <= {"cat", "dog", "sheep", "spider"}
     nb.screenshot("table-neighbours", locator=view.root)
+
+
+INK_LIGHTNESS = """([selector, faint, top]) => { const c = document.querySelector(selector);
+    const d = c.getContext('2d').getImageData(0, 0, c.width, Math.round(c.height * top)).data;
+    const values = [];
+    for (let i = 0; i < d.length; i += 4) {
+      const a = d[i + 3];
+      if (faint ? a > 0 && a < 64 : a > 96) values.push((d[i] + d[i + 1] + d[i + 2]) / 3);
+    }
+    values.sort((x, y) => x - y);
+    return values.length ? values[values.length >> 1] : null; }"""
+
+
+def test_a_theme_change_repaints_the_overlay_and_the_caption(open_notebook):
+    nb = open_notebook([MLP_GENERATOR])
+    nb.run_cell(0, timeout=180)
+    view = MapView(nb)
+    view.wait_drawn(500)
+    spots = view.empty_spots(np.array(nb.kernel.eval("w.points.tolist()")), 1, clearance=15.0)
+    view.hover(spots[0])
+    # Median lightness of the caption's first row (the coordinates, muted text; the rows
+    # below hold a coloured chip) and of the overlay's faint grid lines (muted).
+    areas = [(".lm-preview-caption canvas", False, 1 / 3), (".lm-map canvas.lm-overlay", True, 1)]
+
+    def ink() -> list[float]:
+        return [nb.page.evaluate(INK_LIGHTNESS, list(area)) for area in areas]
+
+    light = ink()
+    assert all(v is not None and v < 90 for v in light), light  # dark ink on a light page
+
+    def theme(name: str) -> None:
+        nb.page.evaluate(
+            "(t) => window.jupyterapp.commands.execute('apputils:change-theme', {theme: t})", name
+        )
+        nb.wait_for_js(
+            "(t) => document.body.dataset.jpThemeName === t", name, what=f"the theme {name}"
+        )
+        nb.page.wait_for_timeout(300)
+
+    theme("JupyterLab Dark")
+    try:
+        # Nothing else happened: only the theme change can have repainted them.
+        dark = ink()
+        nb.screenshot("dark-theme", locator=view.root)
+        assert all(v is not None and v > 160 for v in dark), dark
+    finally:
+        theme("JupyterLab Light")
