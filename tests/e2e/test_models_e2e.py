@@ -216,3 +216,60 @@ def test_a_theme_change_repaints_the_overlay_and_the_caption(open_notebook):
         assert all(v is not None and v > 160 for v in dark), dark
     finally:
         theme("JupyterLab Light")
+
+
+RECORDS = (
+    "import numpy as np, pandas as pd, latent_magic\n"
+    "from sklearn.decomposition import PCA\n"
+    "rng = np.random.default_rng(0)\n"
+    "columns = [f'measure {i:02d}' for i in range(30)]\n"
+    "X = pd.DataFrame(rng.normal(size=(800, 30)) @ rng.normal(size=(30, 30)) * 3 + 20,\n"
+    "                 columns=columns)\n"
+    "pca = PCA(4).fit(X)\n"
+    "w = latent_magic.explore(pca, data=X)\n"
+    "w"
+)
+
+RECORD_ROWS = """() => Array.from(document.querySelectorAll('.lm-preview .lm-record-row'))
+    .map((row) => [row.querySelector('.lm-record-name').textContent,
+                   Number(row.querySelector('.lm-record-value').textContent)])"""
+
+
+def _expected_record(kernel, x: float, y: float) -> list[tuple[str, float]]:
+    """The 24 columns furthest from the mean (in std units) of decode_at(x, y), in order."""
+    rows = kernel.eval(
+        "(lambda v: [[columns[k], float(v[k])] for k in np.sort(np.argsort("
+        "np.abs(v - X.values.mean(0)) / X.values.std(0))[::-1][:24])])"
+        f"(w.decode_at({x!r}, {y!r}).ravel())"
+    )
+    return [(name, value) for name, value in rows]
+
+
+def test_a_dataframe_previews_record_bars_with_its_column_names(open_notebook):
+    nb = open_notebook([RECORDS])
+    nb.run_cell(0, timeout=180)
+    view = MapView(nb)
+    view.wait_drawn(800)
+    spot = view.empty_spots(np.array(nb.kernel.eval("w.points.tolist()")), 1, clearance=15.0)[0]
+    before = view.attr("preview-id")
+    nb.page.mouse.move(float(spot[0]), float(spot[1]), steps=4)
+    nb.wait_for_js(
+        "(b) => { const r = document.querySelector('.lm-root');"
+        " return r.dataset.previewId !== b && r.dataset.previewSource === 'client'; }",
+        before,
+        what="a record decoded in the page",
+    )
+    x, y = view.to_data(spot)[0]
+    expected = _expected_record(nb.kernel, float(x), float(y))
+    for source in ("client", "kernel"):
+        if source == "kernel":  # the resting pointer's reply from the kernel takes over
+            nb.wait_for_js(
+                "() => document.querySelector('.lm-root').dataset.previewSource === 'kernel'",
+                what="the kernel's record for the resting pointer",
+            )
+        shown = nb.page.evaluate(RECORD_ROWS)
+        assert [name for name, _ in shown] == [name for name, _ in expected], source
+        np.testing.assert_allclose(
+            [v for _, v in shown], [v for _, v in expected], atol=0.051, err_msg=source
+        )
+    nb.screenshot("record-bars", locator=view.root)
