@@ -41,7 +41,6 @@ export class OperationsBar {
    * @param {(content: object, buffers?: DataView[]) => void} host.send a message to the kernel
    * @param {(direction: string, t: number) => void} host.walk a latest-wins walk request
    * @param {() => Uint32Array} host.selection the current selection
-   * @param {(typed: Uint32Array) => DataView} host.toBuffer a buffer of the indices' own
    * @param {() => void} host.changed groups, walk position or direction changed (redraw)
    */
   constructor(host) {
@@ -165,6 +164,17 @@ export class OperationsBar {
     return this.walkDirection.value;
   }
 
+  /**
+   * @param {Uint32Array} a point indices of group A
+   * @param {Uint32Array} b point indices of group B
+   */
+  setGroups(a, b) {
+    this.groupA = a;
+    this.groupB = b;
+    this.updateEnabled();
+    this.host.changed();
+  }
+
   /** Forgets groups whose indices no longer name points (a different data set). */
   fitGroups(n) {
     const fits = (g) => g.length === 0 || g[g.length - 1] < n;
@@ -206,16 +216,14 @@ export class OperationsBar {
     if (!b || !this.root.contains(b) || b.disabled) return;
     const action = b.dataset.action;
     if (action === "set-group-a" || action === "set-group-b") {
+      // The kernel copies its own selection (no group has to travel, however large); the
+      // group shows here at once and comes back as a trait for every view.
+      const group = action === "set-group-a" ? "A" : "B";
+      this.host.send({ type: "set_group", group });
       const copy = Uint32Array.from(this.host.selection());
-      if (action === "set-group-a") this.groupA = copy;
-      else this.groupB = copy;
-      this.updateEnabled();
-      this.host.changed();
+      this.setGroups(group === "A" ? copy : this.groupA, group === "B" ? copy : this.groupB);
     } else if (action === "make-direction") {
-      this.host.send({ type: "make_direction", name: this.name.value.trim() }, [
-        this.host.toBuffer(this.groupA),
-        this.host.toBuffer(this.groupB),
-      ]);
+      this.host.send({ type: "make_direction", name: this.name.value.trim() });
     } else if (action === "pin-walk") {
       this.host.send({
         type: "pin_walk",

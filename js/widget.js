@@ -135,7 +135,6 @@ function render({ model, el: host }) {
     send,
     walk: walkTo,
     selection: () => s.selection,
-    toBuffer: toDataView,
     changed: () => {
       publish();
       schedule();
@@ -387,6 +386,10 @@ function render({ model, el: host }) {
     renderer.setPalette(palette);
     renderLegend(legend, model.get("_legend"), palette);
     schedule();
+  }
+
+  function loadGroups() {
+    ops.setGroups(uint32Of(model.get("_group_a")), uint32Of(model.get("_group_b")));
   }
 
   function loadSelection() {
@@ -749,6 +752,8 @@ function render({ model, el: host }) {
     "change:_palette": loadPalette,
     "change:_legend": loadPalette,
     "change:_selection": loadSelection,
+    "change:_group_a": loadGroups,
+    "change:_group_b": loadGroups,
     "change:_pins": loadPins,
     "change:_anchor_xy": () => {
       s.walk = null;
@@ -820,6 +825,7 @@ function render({ model, el: host }) {
     if (!isSortedUnique(sel)) sel = sortedUnique(sel);
     s.selection = sel;
   }
+  loadGroups();
   loadPoints();
   setTool("pan");
   applySize();

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ _OPERATIONS = {
     "set_axes": "_msg_set_axes",
     "walk": "_msg_walk",
     "pin_walk": "_msg_pin_walk",
+    "set_group": "_msg_set_group",
     "make_direction": "_msg_make_direction",
     "arithmetic": "_msg_arithmetic",
     "selection_part": "_msg_selection_part",
@@ -99,6 +100,9 @@ class LatentExplorer(anywidget.AnyWidget):
     _palette = traitlets.List(traitlets.Unicode()).tag(sync=True)
     _legend = traitlets.Dict().tag(sync=True)
     _selection = BinaryBuffer(b"").tag(sync=True)
+    # Groups A and B (uint32 point indices), kept here so every view and Python share them.
+    _group_a = BinaryBuffer(b"").tag(sync=True)
+    _group_b = BinaryBuffer(b"").tag(sync=True)
     _pins = BinaryBuffer(b"").tag(sync=True)
     _anchor_xy = traitlets.List(traitlets.Float()).tag(sync=True)
     _axis_titles = traitlets.List(traitlets.Unicode()).tag(sync=True)
@@ -234,17 +238,20 @@ class LatentExplorer(anywidget.AnyWidget):
         return lambda: self._select_callbacks.remove(callback)
 
     def _selected_points(self) -> np.ndarray:
-        points = bytes_to_array(self._selection, "<u4").astype(np.intp)
+        return self._points_in(self._selection)
+
+    def _points_in(self, buffer: bytes) -> np.ndarray:
+        points = bytes_to_array(buffer, "<u4").astype(np.intp)
         # A stale front end (points replaced meanwhile) may name points that no longer exist.
         return points[points < len(self._space.rows)]
 
-    def _points_of_rows(self, indices: Any) -> np.ndarray:
+    def _points_of_rows(self, indices: Any, what: str = "selected_indices") -> np.ndarray:
         wanted = np.asarray(indices)
         if wanted.size == 0:
             return np.zeros(0, np.uint32)
         if wanted.ndim != 1 or wanted.dtype.kind not in "iu":
             raise ValueError(
-                f"selected_indices must be a 1-D array of integer row numbers; got "
+                f"{what} must be a 1-D array of integer row numbers; got "
                 f"{wanted.dtype} values of shape {wanted.shape}."
             )
         rows = self._space.rows
@@ -456,13 +463,41 @@ class LatentExplorer(anywidget.AnyWidget):
         self._add_pins(strip.latents)
         self._notice(f"pinned {len(strip.t)} steps along {strip.direction!r}")
 
-    def _msg_make_direction(self, content: dict[str, Any], buffers: list[Any]) -> None:
+    @property
+    def groups(self) -> dict[str, np.ndarray]:
+        """The rows in groups A and B: set in the widget (*A = selection*, *B = selection*)
+        or here, ``w.groups = {"A": rows, "B": rows}``. *Make direction* goes from B to A."""
+        rows = self._space.rows
+        return {
+            "A": rows[self._points_in(self._group_a)],
+            "B": rows[self._points_in(self._group_b)],
+        }
+
+    @groups.setter
+    def groups(self, groups: Any) -> None:
+        if not isinstance(groups, Mapping) or not set(groups) <= {"A", "B"}:
+            keys = (
+                sorted(map(str, groups)) if isinstance(groups, Mapping) else type(groups).__name__
+            )
+            raise ValueError(f"groups must be a dict with keys 'A' and/or 'B'; got {keys}.")
+        # Every group is checked before any is set: a bad one changes nothing.
+        points = {k: self._points_of_rows(v, f"groups[{k!r}]") for k, v in groups.items()}
+        for key, value in points.items():
+            self.set_trait(f"_group_{key.lower()}", array_to_bytes(value, "<u4"))
+
+    def _msg_set_group(self, content: dict[str, Any], _buffers: list[Any]) -> None:
+        """*A = selection* / *B = selection*: the group becomes the selection as the kernel has
+        it (it arrived first, in parts if large), so no group travels from the browser."""
+        group = content.get("group")
+        if group not in ("A", "B"):
+            raise ValueError(f"a group is 'A' or 'B'; got {group!r}.")
+        self.set_trait(f"_group_{group.lower()}", self._selection)
+
+    def _msg_make_direction(self, content: dict[str, Any], _buffers: list[Any]) -> None:
         name = str(content.get("name") or "").strip()
         if not name:
             raise ValueError("a new direction needs a name.")
-        if len(buffers) != 2:
-            raise ValueError("a new direction needs two groups of points, A and B.")
-        a, b = (bytes_to_array(buf, "<u4").astype(np.intp) for buf in buffers)
+        a, b = self._points_in(self._group_a), self._points_in(self._group_b)
         if a.size == 0 or b.size == 0:
             raise ValueError(f"both groups need points; got A: {a.size}, B: {b.size}.")
         made = self.direction_between(self._space.rows[a], self._space.rows[b], name)

@@ -107,9 +107,15 @@ def test_the_walk_slider_previews_and_pins_a_strip(planted, frontend):
 def test_two_lassoed_groups_make_a_direction(planted, frontend):
     w, age, true, _ = planted
     old, young = np.flatnonzero(age > 65), np.flatnonzero(age < 35)
-    buffers = [old.astype("<u4").tobytes(), young.astype("<u4").tobytes()]
-    data = {"method": "custom", "content": {"type": "make_direction", "name": "age"}}
-    w._handle_msg({"content": {"data": data}, "buffers": [memoryview(b) for b in buffers]})
+    # The browser's buttons: the kernel copies its own selection into the group.
+    w.selected_indices = old
+    frontend.send(w, {"type": "set_group", "group": "A"})
+    w.selected_indices = young
+    frontend.send(w, {"type": "set_group", "group": "B"})
+    assert w.groups["A"].tolist() == old.tolist()
+    assert w.groups["B"].tolist() == young.tolist()
+    assert w._group_b == w._selection  # the trait every view draws from
+    frontend.send(w, {"type": "make_direction", "name": "age"})
     made = w.directions["age"]
     assert made.unit @ true > 0.95
     assert "age" in w._axis_options
@@ -130,6 +136,26 @@ def test_bad_requests_become_notices_and_lose_nothing(planted, frontend):
     assert "needs a name" in frontend.custom_messages()[-1][0]["text"]
     assert w.selected_indices.tolist() == [1, 2]
     assert w._axes == ["PC 1", "PC 2"]
+
+
+def test_groups_set_from_python_make_a_direction_and_bad_ones_change_nothing(planted, frontend):
+    w, age, true, _ = planted
+    old, young = np.flatnonzero(age > 65), np.flatnonzero(age < 35)
+    w.groups = {"A": old, "B": young}
+    np.testing.assert_array_equal(w.groups["A"], old)
+    frontend.send(w, {"type": "make_direction", "name": "age"})
+    assert w.directions["age"].unit @ true > 0.95
+    with pytest.raises(ValueError, match=r"keys 'A' and/or 'B'; got \['A', 'C'\]"):
+        w.groups = {"A": young, "C": old}
+    with pytest.raises(ValueError, match=r"rows \[100000\] are not on the map"):
+        w.groups = {"A": young, "B": [100_000]}
+    with pytest.raises(ValueError, match=r"groups\['B'\] must be a 1-D array of integer"):
+        w.groups = {"A": young, "B": [0.5]}
+    np.testing.assert_array_equal(w.groups["A"], old)  # nothing was set by the bad ones
+    np.testing.assert_array_equal(w.groups["B"], young)
+    w.groups = {"B": []}
+    assert w.groups["B"].size == 0
+    np.testing.assert_array_equal(w.groups["A"], old)  # a group left out stays as it was
 
 
 def test_arithmetic_in_the_widget_marks_the_result(frontend):
@@ -230,10 +256,10 @@ def test_every_malformed_request_is_answered_without_losing_state(planted, front
     assert "valid: 0..599" in frontend.custom_messages()[-1][0]["text"]
     frontend.send(w, {"type": "set_anchor", "index": None})  # no x, y
     assert frontend.custom_messages()[-1][0]["level"] == "error"
-    buffers = [memoryview(np.array([0, 10**6], "<u4").tobytes())] * 2
-    data = {"method": "custom", "content": {"type": "make_direction", "name": "bad"}}
-    w._handle_msg({"content": {"data": data}, "buffers": buffers})
-    assert frontend.custom_messages()[-1][0]["level"] == "error"
+    frontend.send(w, {"type": "make_direction", "name": "no groups yet"})
+    assert "both groups need points; got A: 0, B: 0" in frontend.custom_messages()[-1][0]["text"]
+    frontend.send(w, {"type": "set_group", "group": "C"})
+    assert "a group is 'A' or 'B'; got 'C'" in frontend.custom_messages()[-1][0]["text"]
     np.testing.assert_array_equal(w.anchor, anchor)
     assert w.selected_indices.tolist() == [4]
 

@@ -104,6 +104,9 @@ def test_a_direction_from_two_lassoed_groups(quickstart):
     nb.page.locator('button[data-action="make-direction"]').click()
 
     nb.kernel.wait_until("'zero_vs_one' in w.directions", True)
+    # The groups live in the kernel: Python reads them, and a second view shows them.
+    assert nb.kernel.eval("w.groups['A'].tolist()") == sorted(group_a.tolist())
+    assert nb.kernel.eval("w.groups['B'].tolist()") == sorted(group_b.tolist())
     made = np.array(nb.kernel.eval("w.directions['zero_vs_one'].vector.tolist()"))
     latents = np.array(nb.kernel.eval("w.latents.tolist()"))
     expected = latents[group_a].mean(axis=0) - latents[group_b].mean(axis=0)
@@ -117,6 +120,16 @@ def test_a_direction_from_two_lassoed_groups(quickstart):
     nb.kernel.wait_until("w._axes", ["PC 1", "zero_vs_one"])
     wait_axes(nb, ["PC 1", "zero_vs_one"])
     nb.screenshot("groups-direction", locator=view.root)
+    again = nb.append_cell("w")
+    nb.run_cell(again, timeout=60)
+    nb.wait_for_js(
+        "([a, b]) => { const roots = document.querySelectorAll('.lm-root');"
+        " const r = roots[roots.length - 1];"
+        " return roots.length === 2 && r.dataset.groupA === String(a)"
+        " && r.dataset.groupB === String(b); }",
+        [len(group_a), len(group_b)],
+        what="the second view showing both groups",
+    )
 
 
 TABLE = (
