@@ -326,4 +326,13 @@ def test_a_selection_over_the_servers_message_limit_reaches_python(open_notebook
     check = "[len(huge.selected_indices), bool((huge.selected_indices == np.arange(len(Z))).all())]"
     assert nb.kernel.eval(check, timeout=60) == [3_000_000, True]
     assert view.attr("selected") == "3000000"
+    # As large a group, and a direction made from it (no group crosses the limit either).
+    nb.page.locator('button[data-action="set-group-a"]').click()
+    nb.kernel.wait_until("len(huge.groups['A'])", 3_000_000, timeout=60)
+    nb.kernel.execute("huge.groups = {'B': np.flatnonzero(Z[:, 0] < -2)}")
+    nb.page.locator("input.lm-direction-name").fill("all_vs_left")
+    nb.page.locator('button[data-action="make-direction"]').click()
+    nb.kernel.wait_until("'all_vs_left' in huge.directions", True, timeout=60)
+    x_component = nb.kernel.eval("float(huge.directions['all_vs_left'].unit[0])")
+    assert x_component > 0.99  # from the far left towards the centre: along +x
     nb.assert_no_page_errors()
