@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .probes import CELL_DONE_JS, INIT_JS, PREVIEW_PIXELS_JS
+from .probes import CELL_DONE_JS, INIT_JS
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from e2e.harness import (  # the harness lives with the tests
@@ -25,6 +25,7 @@ from e2e.harness import (  # the harness lives with the tests
     NotebookSession,
     launch_browser,
 )
+from e2e.widget_page import PREVIEW_PIXELS_JS
 
 # ------------------------------------------------------------------------------------------
 # The lab: one server, one browser, byte counting on every page

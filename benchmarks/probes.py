@@ -200,15 +200,3 @@ CELL_DONE_JS = """({path, index}) => {
     const k = p && p.sessionContext.session && p.sessionContext.session.kernel;
     return !!(c && c.model.executionCount != null && k && k.status === 'idle');
 }"""
-
-PREVIEW_PIXELS_JS = """() => {
-    const img = document.querySelector('.lm-preview img.lm-preview-image');
-    if (!img || !img.complete || !img.naturalWidth) return null;
-    const c = document.createElement('canvas');
-    c.width = img.naturalWidth; c.height = img.naturalHeight;
-    const g = c.getContext('2d'); g.drawImage(img, 0, 0);
-    const d = g.getImageData(0, 0, c.width, c.height).data;
-    const out = [];
-    for (let i = 0; i < d.length; i += 4) out.push(d[i]);
-    return {w: c.width, h: c.height, px: out};
-}"""

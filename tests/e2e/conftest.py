@@ -173,10 +173,6 @@ def open_notebook(request, jupyter_server, browser_context, artifact_dir):
 @pytest.fixture
 def quickstart(open_notebook):
     """The README's example run in a notebook, its map drawn: ``(NotebookSession, MapView)``."""
-    from .widget_page import QUICKSTART, MapView
+    from .widget_page import QUICKSTART, open_map
 
-    nb = open_notebook([QUICKSTART])
-    nb.run_cell(0, timeout=120)
-    view = MapView(nb)
-    view.wait_drawn(1797)
-    return nb, view
+    return open_map(open_notebook, QUICKSTART, 1797, run_timeout=120)

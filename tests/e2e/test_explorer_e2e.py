@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from .widget_page import MapView, inside_polygon, lasso
+from .widget_page import inside_polygon, lasso, open_map
 
 pytestmark = pytest.mark.e2e
 
@@ -163,10 +163,7 @@ def test_a_hundred_thousand_points_draw_and_preview(open_notebook):
         "big = latent_magic.explore(PCA(6).fit(X), data=X, labels=labels)\n"
         "big"
     )
-    nb = open_notebook([cell])
-    nb.run_cell(0, timeout=180)
-    view = MapView(nb)
-    view.wait_drawn(100_000, timeout=120)
+    nb, view = open_map(open_notebook, cell, 100_000, run_timeout=180, draw_timeout=120)
     box = view.box()
     before = view.attr("preview-id")
     nb.page.mouse.move(box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.5, steps=3)
@@ -211,10 +208,7 @@ def test_labels_are_shown_as_text_never_as_html(open_notebook):
         "w = latent_magic.explore(PCA(3).fit(X), data=X, labels=labels)\n"
         "w"
     )
-    nb = open_notebook([cell])
-    nb.run_cell(0)
-    view = MapView(nb)
-    view.wait_drawn(40)
+    nb, view = open_map(open_notebook, cell, 40)
     points = np.array(nb.kernel.eval("w.points.tolist()"))
     nb.page.mouse.move(*view.to_page(points)[0])
     title = nb.wait_for_js(
@@ -256,10 +250,7 @@ def test_a_million_points_are_all_drawn_and_a_lasso_is_exact(open_notebook):
         "big = latent_magic.explore(encode=lambda X: X, decode=lambda Z: Z, data=Z)\n"
         "big"
     )
-    nb = open_notebook([cell])
-    nb.run_cell(0, timeout=240)
-    view = MapView(nb)
-    view.wait_drawn(1_000_000, timeout=180)
+    nb, view = open_map(open_notebook, cell, 1_000_000, run_timeout=240, draw_timeout=180)
     nb.screenshot("million", locator=view.root)
     box = view.box()
     cx, cy = box["x"] + box["width"] * 0.45, box["y"] + box["height"] * 0.5
@@ -311,10 +302,7 @@ def test_a_selection_over_the_servers_message_limit_reaches_python(open_notebook
         "huge = latent_magic.explore(encode=lambda X: X, decode=lambda Z: Z, data=Z)\n"
         "huge"
     )
-    nb = open_notebook([cell])
-    nb.run_cell(0, timeout=300)
-    view = MapView(nb)
-    view.wait_drawn(3_000_000, timeout=240)
+    nb, view = open_map(open_notebook, cell, 3_000_000, run_timeout=300, draw_timeout=240)
     box = view.box()
     corners = [(0.01, 0.01), (0.99, 0.01), (0.99, 0.99), (0.01, 0.99)]
     polygon = np.array(

@@ -8,7 +8,7 @@ import time
 import numpy as np
 import pytest
 
-from .widget_page import MapView
+from .widget_page import open_map
 
 pytestmark = pytest.mark.e2e
 
@@ -32,11 +32,8 @@ GENERATOR = (
 
 
 def test_a_gan_explored_without_data_decodes_empty_space(open_notebook):
-    nb = open_notebook([GENERATOR])
-    nb.run_cell(0, timeout=180)
-    view = MapView(nb)
-    view.wait_drawn(500)
-    points = np.array(nb.kernel.eval("w.points.tolist()"))
+    nb, view = open_map(open_notebook, GENERATOR, 500, run_timeout=180)
+    points = view.points()
     spot_a, spot_b = view.empty_spots(points, 2, clearance=15.0)
     shown = []
     for spot in (spot_a, spot_b):
@@ -51,6 +48,8 @@ def test_a_gan_explored_without_data_decodes_empty_space(open_notebook):
     nb.screenshot("gan-empty-space", locator=view.root)
 
 
+CAPTION = ".lm-preview-caption canvas"
+
 MLP_GENERATOR = (
     "import latent_magic, torch\n"
     "from torch import nn\n"
@@ -63,11 +62,8 @@ MLP_GENERATOR = (
 
 
 def test_an_mlp_decoder_previews_in_the_page_while_the_kernel_is_busy(open_notebook):
-    nb = open_notebook([MLP_GENERATOR])
-    nb.run_cell(0, timeout=180)
-    view = MapView(nb)
-    view.wait_drawn(500)
-    points = np.array(nb.kernel.eval("w.points.tolist()"))
+    nb, view = open_map(open_notebook, MLP_GENERATOR, 500, run_timeout=180)
+    points = view.points()
     spots = view.empty_spots(points, 2, clearance=15.0)
     # The kernel is busy for a while: every preview below is decoded by the page alone.
     busy = threading.Thread(target=nb.kernel.execute, args=("import time; time.sleep(8)",))
@@ -107,19 +103,12 @@ def test_an_mlp_decoder_previews_in_the_page_while_the_kernel_is_busy(open_noteb
     nb.screenshot("mlp-kernel-caption", locator=view.root)
 
 
-CAPTION_PIXELS = """() => { const c = document.querySelector('.lm-preview-caption canvas');
-    return Array.from(c.getContext('2d').getImageData(0, 0, c.width, c.height).data); }"""
-
-
 def test_a_caption_set_while_hidden_is_painted_once_shown(open_notebook):
-    nb = open_notebook([MLP_GENERATOR])
-    nb.run_cell(0, timeout=180)
-    view = MapView(nb)
-    view.wait_drawn(500)
-    spots = view.empty_spots(np.array(nb.kernel.eval("w.points.tolist()")), 2, clearance=15.0)
+    nb, view = open_map(open_notebook, MLP_GENERATOR, 500, run_timeout=180)
+    spots = view.empty_spots(view.points(), 2, clearance=15.0)
     view.hover(spots[0])
     text_before = view.root.locator(".lm-preview-caption").inner_text()
-    before = nb.page.evaluate(CAPTION_PIXELS)
+    before = view.canvas_rgba(CAPTION)
     panel = "document.querySelector('.lm-preview').style.display"
     nb.page.evaluate(f"() => {{ {panel} = 'none'; }}")
     nb.page.mouse.move(float(spots[1][0]), float(spots[1][1]), steps=4)
@@ -129,7 +118,8 @@ def test_a_caption_set_while_hidden_is_painted_once_shown(open_notebook):
     caption = view.root.locator(".lm-preview-caption").inner_text()
     assert caption.startswith("x ")
     assert caption != text_before, "no preview came for the new spot"
-    assert nb.page.evaluate(CAPTION_PIXELS) != before, "the caption still shows the old spot"
+    shown = view.canvas_rgba(CAPTION)
+    assert not np.array_equal(shown, before), "the caption still shows the old spot"
     assert view.caption_ink()[0] > 50
 
 
@@ -147,11 +137,8 @@ TABLE = (
 
 
 def test_an_embedding_table_lists_the_nearest_words_on_hover(open_notebook):
-    nb = open_notebook([TABLE])
-    nb.run_cell(0, timeout=120)
-    view = MapView(nb)
-    view.wait_drawn(15)
-    points = np.array(nb.kernel.eval("w.points.tolist()"))
+    nb, view = open_map(open_notebook, TABLE, 15, run_timeout=120)
+    points = view.points()
     words = nb.kernel.eval("list(vectors)")
     target = words.index("horse")
     nb.page.mouse.move(*view.to_page(points)[target], steps=3)
@@ -171,30 +158,27 @@ def test_an_embedding_table_lists_the_nearest_words_on_hover(open_notebook):
     nb.screenshot("table-neighbours", locator=view.root)
 
 
-INK_LIGHTNESS = """([selector, faint, top]) => { const c = document.querySelector(selector);
-    const d = c.getContext('2d').getImageData(0, 0, c.width, Math.round(c.height * top)).data;
-    const values = [];
-    for (let i = 0; i < d.length; i += 4) {
-      const a = d[i + 3];
-      if (faint ? a > 0 && a < 64 : a > 96) values.push((d[i] + d[i + 1] + d[i + 2]) / 3);
-    }
-    values.sort((x, y) => x - y);
-    return values.length ? values[values.length >> 1] : null; }"""
+def _median_lightness(rgba: np.ndarray, faint: bool) -> float | None:
+    """Median lightness of the painted pixels: opaque ones (text), or faint ones (grid lines)."""
+    alpha = rgba[..., 3]
+    painted = (alpha > 0) & (alpha < 64) if faint else alpha > 96
+    return float(np.median(rgba[..., :3][painted].mean(axis=1))) if painted.any() else None
 
 
 def test_a_theme_change_repaints_the_overlay_and_the_caption(open_notebook):
-    nb = open_notebook([MLP_GENERATOR])
-    nb.run_cell(0, timeout=180)
-    view = MapView(nb)
-    view.wait_drawn(500)
-    spots = view.empty_spots(np.array(nb.kernel.eval("w.points.tolist()")), 1, clearance=15.0)
+    nb, view = open_map(open_notebook, MLP_GENERATOR, 500, run_timeout=180)
+    spots = view.empty_spots(view.points(), 1, clearance=15.0)
     view.hover(spots[0])
-    # Median lightness of the caption's first row (the coordinates, muted text; the rows
-    # below hold a coloured chip) and of the overlay's faint grid lines (muted).
-    areas = [(".lm-preview-caption canvas", False, 1 / 3), (".lm-map canvas.lm-overlay", True, 1)]
 
-    def ink() -> list[float]:
-        return [nb.page.evaluate(INK_LIGHTNESS, list(area)) for area in areas]
+    def ink() -> list[float | None]:
+        # The caption's first row (the coordinates, muted text; the rows below hold a
+        # coloured chip) and the overlay's faint grid lines (muted).
+        caption = view.canvas_rgba(CAPTION)
+        overlay = view.canvas_rgba(".lm-map canvas.lm-overlay")
+        return [
+            _median_lightness(caption[: len(caption) // 3], faint=False),
+            _median_lightness(overlay, faint=True),
+        ]
 
     light = ink()
     assert all(v is not None and v < 90 for v in light), light  # dark ink on a light page
@@ -246,11 +230,8 @@ def _expected_record(kernel, x: float, y: float) -> list[tuple[str, float]]:
 
 
 def test_a_dataframe_previews_record_bars_with_its_column_names(open_notebook):
-    nb = open_notebook([RECORDS])
-    nb.run_cell(0, timeout=180)
-    view = MapView(nb)
-    view.wait_drawn(800)
-    spot = view.empty_spots(np.array(nb.kernel.eval("w.points.tolist()")), 1, clearance=15.0)[0]
+    nb, view = open_map(open_notebook, RECORDS, 800, run_timeout=180)
+    spot = view.empty_spots(view.points(), 1, clearance=15.0)[0]
     before = view.attr("preview-id")
     nb.page.mouse.move(float(spot[0]), float(spot[1]), steps=4)
     nb.wait_for_js(

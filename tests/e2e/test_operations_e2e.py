@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from .widget_page import MapView, inside_polygon, lasso
+from .widget_page import inside_polygon, lasso, open_map
 
 pytestmark = pytest.mark.e2e
 
@@ -146,10 +146,7 @@ TABLE = (
 
 
 def test_arithmetic_box_shows_neighbours_and_marks_the_result(open_notebook):
-    nb = open_notebook([TABLE])
-    nb.run_cell(0, timeout=120)
-    view = MapView(nb)
-    view.wait_drawn(154)
+    nb, view = open_map(open_notebook, TABLE, 154, run_timeout=120)
     box = nb.page.locator("input.lm-arith")
     box.fill("king - man + woman")
     box.press("Enter")

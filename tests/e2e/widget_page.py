@@ -3,6 +3,7 @@ drawn with the mouse. Shared by the end-to-end tests."""
 
 from __future__ import annotations
 
+import base64
 import json
 
 import numpy as np
@@ -15,6 +16,44 @@ QUICKSTART = (
     "pca = PCA(n_components=16).fit(X)\n"
     "w = %latent explore pca --data X --labels y --image-shape 8,8"
 )
+
+
+#: The preview image's own pixels, read back from the page: ``{w, h, px}`` (px: the red
+#: channel, row by row), or null before an image has loaded. Shared with the benchmarks.
+PREVIEW_PIXELS_JS = """() => {
+    const img = document.querySelector('.lm-preview img.lm-preview-image');
+    if (!img || !img.complete || !img.naturalWidth) return null;
+    const c = document.createElement('canvas');
+    c.width = img.naturalWidth; c.height = img.naturalHeight;
+    const g = c.getContext('2d'); g.drawImage(img, 0, 0);
+    const d = g.getImageData(0, 0, c.width, c.height).data;
+    const out = [];
+    for (let i = 0; i < d.length; i += 4) out.push(d[i]);
+    return {w: c.width, h: c.height, px: out};
+}"""
+
+# A 2-D canvas's RGBA pixels as base64 (a JSON array of a map-sized canvas is megabytes).
+CANVAS_RGBA_JS = """(selector) => {
+    const c = document.querySelector(selector);
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let text = '';
+    for (let i = 0; i < d.length; i += 8192) {
+      text += String.fromCharCode(...d.subarray(i, i + 8192));
+    }
+    return {w: c.width, h: c.height, b64: btoa(text)};
+}"""
+
+
+def open_map(
+    open_notebook, cell: str, n_points: int, run_timeout: float = 180.0, draw_timeout: float = 60.0
+):
+    """A notebook of one cell that displays a widget: run, and its map drawn in full.
+    Returns ``(nb, view)``."""
+    nb = open_notebook([cell])
+    nb.run_cell(0, timeout=run_timeout)
+    view = MapView(nb)
+    view.wait_drawn(n_points, timeout=draw_timeout)
+    return nb, view
 
 
 class MapView:
@@ -78,32 +117,29 @@ class MapView:
 
     def preview_pixels(self) -> np.ndarray:
         """The preview image's own pixels (grey), read back from the page."""
-        data = self.nb.page.evaluate(
-            """() => { const img = document.querySelector('.lm-preview img.lm-preview-image');
-                       const c = document.createElement('canvas');
-                       c.width = img.naturalWidth; c.height = img.naturalHeight;
-                       const g = c.getContext('2d'); g.drawImage(img, 0, 0);
-                       const d = g.getImageData(0, 0, c.width, c.height).data;
-                       const out = [];
-                       for (let i = 0; i < d.length; i += 4) out.push(d[i]);
-                       return {w: c.width, h: c.height, px: out}; }"""
-        )
+        data = self.nb.page.evaluate(PREVIEW_PIXELS_JS)
+        assert data is not None, "no preview image has loaded"
         return np.array(data["px"], dtype=np.uint8).reshape(data["h"], data["w"])
+
+    def points(self, widget: str = "w") -> np.ndarray:
+        """The widget's map positions ``(n, 2)``, from the kernel."""
+        return np.array(self.nb.kernel.eval(f"{widget}.points.tolist()"))
+
+    def canvas_rgba(self, selector: str) -> np.ndarray:
+        """``(h, w, 4)`` uint8: what a 2-D canvas of the page shows."""
+        data = self.nb.page.evaluate(CANVAS_RGBA_JS, selector)
+        flat = np.frombuffer(base64.b64decode(data["b64"]), dtype=np.uint8)
+        return flat.reshape(data["h"], data["w"], 4)
 
     def caption_ink(self) -> list[int]:
         """Painted pixels in each row of the preview's caption (coordinates, then distance):
         the caption is drawn in a canvas, so this is what a user sees of it."""
-        return self.nb.page.evaluate(
-            """() => { const c = document.querySelector('.lm-preview-caption canvas');
-                       const rows = Number(getComputedStyle(c.parentElement)
-                                           .getPropertyValue('--lm-caption-rows'));
-                       const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-                       const ink = new Array(rows).fill(0);
-                       for (let i = 3; i < d.length; i += 4) {
-                         if (d[i] > 64) ink[Math.floor(((i >> 2) / c.width) / c.height * rows)]++;
-                       }
-                       return ink; }"""
+        rgba = self.canvas_rgba(".lm-preview-caption canvas")
+        rows = self.nb.page.evaluate(
+            "() => getComputedStyle(document.querySelector('.lm-preview-caption'))"
+            ".getPropertyValue('--lm-caption-rows')"
         )
+        return [int((band[..., 3] > 64).sum()) for band in np.array_split(rgba, int(rows))]
 
     def decoded_pixels(self, page_xy, value_range=(-1.0, 1.0), widget: str = "w") -> np.ndarray:
         """The grey pixels the kernel's ``decode_at`` gives at a page position, scaled like
