@@ -263,6 +263,7 @@ export class MapRenderer {
     this.software = isSoftwareRenderer(gl);
     this.splatBuffer = null;
     this.selectionTexture = null;
+    this.selectionTextureSize = "";
     this.selectionKey = null;
     this.version++;
     this.uploadPositions();
@@ -463,36 +464,23 @@ export class MapRenderer {
     const key = `${this.selectionVersion} ${c.version} ${sizeCss} ${width} ${height} ${JSON.stringify(c.view)}`;
     if (this.selectionKey === key) return;
     this.selectionKey = key;
-    if (this.splatBuffer === null || this.splatBuffer.length !== width * height * 4)
-      this.splatBuffer = new Uint8Array(width * height * 4);
     const dpr = this.dpr || 1;
-    splatPoints(
-      this.positions,
-      this.codes,
-      this.packedColors,
+    if (!this.selectionTexture || this.selectionTextureSize !== `${width}x${height}`) {
+      this.selectionTexture ??= gl.createTexture();
+      this.selectionTextureSize = `${width}x${height}`;
+      gl.bindTexture(gl.TEXTURE_2D, this.selectionTexture);
+      gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA8, width, height, 0, gl.RGBA, gl.UNSIGNED_BYTE, null);
+      gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_S, gl.CLAMP_TO_EDGE);
+      gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_T, gl.CLAMP_TO_EDGE);
+    }
+    this.splatInto(
+      this.selectionTexture,
       c.view,
       width,
       height,
       sizeCss * dpr * 1.35 + 2.5 * dpr, // the shader's selected size and outline
-      this.splatBuffer,
       { indices: this.selectedIndices, outline: 1.25 * dpr, outlineColor: OUTLINE_RGBA[0] },
     );
-    if (!this.selectionTexture) this.selectionTexture = gl.createTexture();
-    gl.bindTexture(gl.TEXTURE_2D, this.selectionTexture);
-    gl.pixelStorei(gl.UNPACK_ALIGNMENT, 1);
-    gl.texImage2D(
-      gl.TEXTURE_2D,
-      0,
-      gl.RGBA8,
-      width,
-      height,
-      0,
-      gl.RGBA,
-      gl.UNSIGNED_BYTE,
-      this.splatBuffer,
-    );
-    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_S, gl.CLAMP_TO_EDGE);
-    gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_T, gl.CLAMP_TO_EDGE);
   }
 
   /** Only the selected points (an index list: k vertices, not n), drawn on top. */
@@ -585,22 +573,30 @@ export class MapRenderer {
 
   /** Rasterises the points into the cache texture on the CPU (see point_splat.js). */
   splatCache(frame, sizeCss) {
+    const size = sizeCss * (this.dpr || 1);
+    this.splatInto(this.cacheTexture, frame.view, frame.width, frame.height, size);
+  }
+
+  /**
+   * Rasterises points with point_splat.js and uploads them into `texture`, whose storage is
+   * width × height RGBA already. `options`: point_splat's (indices, outline).
+   */
+  splatInto(texture, view, width, height, size, options = undefined) {
     const gl = this.gl;
-    const { width, height } = frame;
     if (this.splatBuffer === null || this.splatBuffer.length !== width * height * 4)
       this.splatBuffer = new Uint8Array(width * height * 4);
-    const size = sizeCss * (this.dpr || 1);
     splatPoints(
       this.positions,
       this.codes,
       this.packedColors,
-      frame.view,
+      view,
       width,
       height,
       size,
       this.splatBuffer,
+      options,
     );
-    gl.bindTexture(gl.TEXTURE_2D, this.cacheTexture);
+    gl.bindTexture(gl.TEXTURE_2D, texture);
     gl.pixelStorei(gl.UNPACK_ALIGNMENT, 1);
     gl.texSubImage2D(
       gl.TEXTURE_2D,
