@@ -5,8 +5,8 @@ that their gigabytes are freed when they end. Prints one JSON object on its last
   decoder): projection, checks and the binary map state — everything the widget needs
   before its first message can go out. ``get_state()`` (the serialised traits) is timed
   apart.
-* ``neighbours``: top-10 exact cosine neighbours of single queries in an ``n × 384`` table:
-  ``latent_magic.neighbours.NeighbourIndex.search`` vs ``faiss.IndexFlatIP`` on normalised
+* ``neighbors``: top-10 exact cosine neighbors of single queries in an ``n × 384`` table:
+  ``latent_magic._neighbors.NeighborIndex.search`` vs ``faiss.IndexFlatIP`` on normalised
   vectors vs scikit-learn ``NearestNeighbors(algorithm="brute", metric="cosine")``. Median of
   ``repeats`` queries after one warm-up; the indexes are built beforehand (build time
   reported apart). Results are checked to agree.
@@ -74,8 +74,8 @@ def bench_explore(n: int, dim: int, repeats: int) -> dict:
     }
 
 
-def bench_neighbours(n: int, dim: int, k: int, repeats: int) -> dict:
-    from latent_magic.neighbours import NeighbourIndex
+def bench_neighbors(n: int, dim: int, k: int, repeats: int) -> dict:
+    from latent_magic._neighbors import NeighborIndex
 
     rng = np.random.default_rng(1)
     T = rng.normal(size=(n, dim)).astype(np.float32)
@@ -83,7 +83,7 @@ def bench_neighbours(n: int, dim: int, k: int, repeats: int) -> dict:
     out: dict = {"n": n, "dim": dim, "k": k, "repeats": repeats}
 
     t0 = time.perf_counter()
-    ours = NeighbourIndex(T)
+    ours = NeighborIndex(T)
     out["ours_build_s"] = time.perf_counter() - t0
     out["ours_ms"], ours_res = _median_ms(lambda q: ours.search(q, k)[0][0], queries)
 
@@ -127,7 +127,7 @@ def bench_neighbours(n: int, dim: int, k: int, repeats: int) -> dict:
 
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser()
-    p.add_argument("what", choices=["explore", "neighbours"])
+    p.add_argument("what", choices=["explore", "neighbors"])
     p.add_argument("--n", type=int, default=1_000_000)
     p.add_argument("--dim", type=int, default=None)
     p.add_argument("--repeats", type=int, default=5)
@@ -135,7 +135,7 @@ def main(argv: list[str] | None = None) -> None:
     if a.what == "explore":
         res = bench_explore(a.n, a.dim or 64, a.repeats)
     else:
-        res = bench_neighbours(a.n, a.dim or 384, 10, a.repeats)
+        res = bench_neighbors(a.n, a.dim or 384, 10, a.repeats)
     sys.stdout.write(json.dumps(res) + "\n")
 
 

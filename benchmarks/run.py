@@ -261,14 +261,14 @@ def table(results: dict) -> str:
                 f"at the peak ({total:.2f}× the latents), + {held:,.0f} MB kept | — | — | — | "
                 f"≤ 2× the latents | {_verdict(total <= 2.0)} |"
             )
-    nbr = results.get("neighbours")
+    nbr = results.get("neighbors")
     if nbr:
         o = nbr.get("ours_ms")
         f = nbr.get("faiss_ms")
         s = nbr.get("sklearn_ms")
         o_txt = _fmt(o, "ms") if o is not None else f"n/a ({nbr.get('error')})"
         label = (
-            f"top-10 exact neighbours of one query in {nbr.get('n', 0):,} × {nbr.get('dim', 384)}"
+            f"top-10 exact neighbors of one query in {nbr.get('n', 0):,} × {nbr.get('dim', 384)}"
         )
         ok = None if (o is None or f is None) else (o <= 1.5 * f and (s is None or o < s))
         rows.append(
@@ -406,9 +406,9 @@ def main(argv: list[str] | None = None) -> int:
             log(f"[bench] kernel side: explore() on {kernel_n:,} × 64")
             results["explore"] = kernel_side("explore", kernel_n, 1 if a.quick else 3, 600)
             log(f"    {results['explore']}")
-            log(f"[bench] kernel side: neighbours in {kernel_n:,} × 384")
-            results["neighbours"] = kernel_side("neighbours", kernel_n, 3 if a.quick else 5, 900)
-            log(f"    {results['neighbours']}")
+            log(f"[bench] kernel side: neighbors in {kernel_n:,} × 384")
+            results["neighbors"] = kernel_side("neighbors", kernel_n, 3 if a.quick else 5, 900)
+            log(f"    {results['neighbors']}")
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

@@ -2,26 +2,37 @@
 
 >>> %load_ext latent_magic
 >>> w = %latent explore pca --data X --labels y --image-shape 8,8
+
+The public API is what this module exports (``__all__``); every other module is private.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import inspect
+from collections.abc import Callable
+from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
-from .adapters import adapt, register_adapter
-from .arithmetic import arithmetic
-from .directions import Direction, direction, principal_directions
-from .latent_model import DEFAULT_SAMPLES, CannotDecodeError, LatentModel
+from ._adapters import adapt, register_adapter
+from ._arithmetic import ArithmeticResult, ExpressionError, arithmetic
+from ._directions import Direction, direction, principal_directions
+from ._latent_model import CannotDecodeError, LatentModel
+from ._options import ExploreOptions
+from ._space import Walk
 
 if TYPE_CHECKING:
-    from .widget import LatentExplorer
+    from ._widget import LatentExplorer
 
 __all__ = [
+    "ArithmeticResult",
     "CannotDecodeError",
     "Direction",
+    "ExploreOptions",
+    "ExpressionError",
     "LatentExplorer",
     "LatentModel",
+    "Walk",
+    "__version__",
     "adapt",
     "arithmetic",
     "direction",
@@ -30,24 +41,20 @@ __all__ = [
     "principal_directions",
     "register_adapter",
 ]
-__version__ = "0.1.0"
+
+try:
+    __version__ = version("latent_magic")
+except PackageNotFoundError:  # imported from a source tree that was never installed
+    __version__ = "0+unknown"
 
 
 def explore(
     model: Any = None,
     data: Any = None,
     *,
-    labels: Any = None,
-    image_shape: Sequence[int] | None = None,
-    preview: Callable[[Any], Any] | None = None,
-    height: int = 420,
     encode: Callable[[Any], Any] | None = None,
     decode: Callable[[Any], Any] | None = None,
-    n_samples: int = DEFAULT_SAMPLES,
-    seed: int = 0,
-    latent_dim: int | None = None,
-    projection: str = "pca",
-    axes: Sequence[Any] | None = None,
+    **options: Any,
 ) -> LatentExplorer:
     """Map ``data`` through ``model``'s latent space in a widget with live decoding.
 
@@ -65,6 +72,8 @@ def explore(
         Rows to encode and place on the map (a table, images, or a list of strings); for a
         model that cannot encode, latent codes ``(n, dim)``. Not needed for an embedding
         table (its rows are mapped) or a generator (its prior is sampled).
+    encode, decode : callable, optional
+        Plain functions instead of a model: ``explore(encode=f, decode=g, data=X)``.
     labels : array-like (n,), optional
         One label per row: colours and hover text.
     image_shape : (H, W) or (H, W, C), optional
@@ -72,11 +81,9 @@ def explore(
     preview : callable, optional
         ``preview(output)`` returning a PIL image, a matplotlib figure, an array or HTML.
     height : int
-        Map height in pixels.
-    encode, decode : callable, optional
-        Plain functions instead of a model: ``explore(encode=f, decode=g, data=X)``.
+        Map height in pixels (default 420).
     n_samples, seed : int
-        How many latents to sample from a generator's prior, and the seed.
+        How many latents to sample from a generator's prior (default 2,000), and the seed.
     latent_dim : int, optional
         The latent size of a generator that does not tell it.
     projection : {"pca", "tsne", "isomap", "umap"}
@@ -84,6 +91,9 @@ def explore(
         a position lifts to an interpolation of the latents of the nearest points).
     axes : (x, y), optional
         Two directions (Direction objects, vectors, or names such as "PC 3") as the axes.
+
+    These keywords are the fields of :class:`ExploreOptions`; an unknown one is a
+    ``TypeError``.
 
     Returns
     -------
@@ -98,33 +108,32 @@ def explore(
     >>> X, y = load_digits(return_X_y=True)
     >>> w = explore(PCA(16).fit(X), data=X, labels=y, image_shape=(8, 8))
     """
-    from .widget import LatentExplorer
+    from ._widget import LatentExplorer
 
+    opts = ExploreOptions.of(options, "explore")  # checked before any work on the model
     if encode is not None or decode is not None:
         if model is not None:
             raise TypeError("pass either a model or encode=/decode= functions, not both.")
-        model = LatentModel(encode=encode, decode=decode, dim=latent_dim)
+        model = LatentModel(encode=encode, decode=decode, dim=opts.latent_dim)
     elif model is None:
         raise TypeError("explore() needs a model, or encode=/decode= functions.")
-    return LatentExplorer(
-        model,
-        data,
-        labels=labels,
-        image_shape=image_shape,
-        preview=preview,
-        height=height,
-        n_samples=n_samples,
-        seed=seed,
-        latent_dim=latent_dim,
-        projection=projection,
-        axes=axes,
-    )
+    return LatentExplorer(model, data, **options)
+
+
+# `explore?` and editors show every keyword, though they are spelled once (ExploreOptions).
+_explore_signature = inspect.signature(explore)
+explore.__signature__ = _explore_signature.replace(  # type: ignore[attr-defined]
+    parameters=[
+        *list(_explore_signature.parameters.values())[:-1],
+        *ExploreOptions.parameters(),
+    ]
+)
 
 
 def __getattr__(name: str) -> Any:
     # The widget pulls in anywidget; keep `import latent_magic` light until it is needed.
     if name == "LatentExplorer":
-        from .widget import LatentExplorer
+        from ._widget import LatentExplorer
 
         return LatentExplorer
     raise AttributeError(f"module 'latent_magic' has no attribute {name!r}")
@@ -132,6 +141,6 @@ def __getattr__(name: str) -> Any:
 
 def load_ipython_extension(ipython: Any) -> None:
     """``%load_ext latent_magic``: registers the ``%latent`` magic."""
-    from .magics import LatentMagics
+    from ._magics import LatentMagics
 
     ipython.register_magics(LatentMagics)

@@ -95,6 +95,39 @@ def check_latents(data: Any, dim: int, model_name: str) -> CheckedData:
         ) from None
 
 
+def as_latents(Z: Any, what: str = "the latent vectors") -> np.ndarray:
+    """Latents ``(n, d)`` for computing with: real numbers, at least one row of at least one
+    value, every one finite (no row is dropped here, unlike :func:`check_latents`). A torch
+    tensor is read without importing torch; float dtypes are kept (no float64 copy)."""
+    if hasattr(Z, "detach") and hasattr(Z, "cpu"):
+        Z = Z.detach().cpu().numpy()
+    Z = np.asarray(Z)
+    if Z.ndim != 2:
+        raise ValueError(f"{what} must be a 2-D array of shape (n, d); got shape {Z.shape}.")
+    if not np.issubdtype(Z.dtype, np.number) or np.issubdtype(Z.dtype, np.complexfloating):
+        raise ValueError(f"{what} must be real numbers; got dtype {Z.dtype}.")
+    if Z.shape[0] == 0 or Z.shape[1] == 0:
+        raise ValueError(
+            f"{what} must hold at least one vector of at least one value; got shape {Z.shape}."
+        )
+    finite = np.isfinite(Z).all(axis=1)
+    if not finite.all():
+        bad = np.flatnonzero(~finite)
+        rows = ", ".join(str(i) for i in bad[:5]) + (", …" if len(bad) > 5 else "")
+        raise ValueError(f"{what} hold NaN or infinite values ({len(bad)} rows: {rows}).")
+    return Z if Z.dtype.kind == "f" else Z.astype(np.float64)
+
+
+def as_vector(vector: Any, what: str) -> np.ndarray:
+    """One finite vector ``(d,)`` float64."""
+    array = np.asarray(vector, dtype=np.float64)
+    if array.ndim != 1 or array.shape[0] == 0:
+        raise ValueError(f"{what} must be one vector of shape (d,); got shape {array.shape}.")
+    if not np.isfinite(array).all():
+        raise ValueError(f"{what} holds NaN or infinite values.")
+    return array
+
+
 def _check_texts(data: Any, model_name: str) -> CheckedData:
     if isinstance(data, str) or not hasattr(data, "__len__"):
         raise ValueError(

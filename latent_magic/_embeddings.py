@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from .latent_model import LatentModel
-from .neighbours import nearest
+from ._latent_model import LatentModel
+from ._neighbors import nearest
 
 TOP_K = 10  # labels returned per decoded latent
 _ENCODE_BATCH = 1024  # texts per call for encoders that do not batch themselves

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .latent_model import LatentModel
+from ._latent_model import LatentModel
 
 
 def looks_like_transformer(obj: Any) -> bool:

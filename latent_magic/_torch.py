@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._latent_model import LatentModel
+from ._renderers import guess_value_range, to_uint8_image
 from ._torch_layers import record_layers
-from .latent_model import LatentModel
-from .renderers import guess_value_range, to_uint8_image
 
 if TYPE_CHECKING:
     import torch
 
-    from .client_decoder import Layer
+    from ._client_decoder import Layer
 
 BATCH_SIZE = 256  # rows per forward pass when encoding or decoding
 PROBE_SAMPLES = 64  # prior samples decoded at adapt time to learn the outputs' shape and range

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .client_decoder import ACTIVATIONS, MAX_WEIGHTS, Layer
+from ._client_decoder import ACTIVATIONS, MAX_WEIGHTS, Layer
 
 if TYPE_CHECKING:  # pragma: no cover
     import torch

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from latent_magic.renderers import RAW_RGBA
+from latent_magic._renderers import RAW_RGBA
 
 
 def shown_pixels(fields: dict[str, Any], buffer: Any) -> np.ndarray:

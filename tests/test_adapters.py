@@ -6,13 +6,13 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 import latent_magic
-from latent_magic import LatentModel, adapt, adapters, register_adapter
+from latent_magic import LatentModel, _adapters, adapt, register_adapter
 
 
 @pytest.fixture(autouse=True)
 def _restore_the_registry(monkeypatch):
     # Adapters registered by one test must not change how later tests adapt models.
-    monkeypatch.setattr(adapters, "_user_adapters", list(adapters._user_adapters))
+    monkeypatch.setattr(_adapters, "_user_adapters", list(_adapters._user_adapters))
 
 
 @pytest.mark.parametrize(

@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from latent_magic.arithmetic import ArithmeticResult, ExpressionError, arithmetic, parse
-from latent_magic.latent_model import LatentModel
+from latent_magic._arithmetic import ArithmeticResult, ExpressionError, arithmetic, parse
+from latent_magic._latent_model import LatentModel
 
 QUADRUPLES = [  # a - b + c ≈ d
     ("king", "man", "woman", "queen"),
@@ -66,7 +66,7 @@ def test_the_query_words_come_back_only_when_asked(table):
     assert len(with_terms.neighbors) == 10
 
 
-def test_neighbour_scores_are_cosine_similarities_best_first(table):
+def test_neighbor_scores_are_cosine_similarities_best_first(table):
     labels, vectors = table
     result = arithmetic(table, "king - man + woman", k=7)
     assert len(result.neighbors) == 7
@@ -78,7 +78,7 @@ def test_neighbour_scores_are_cosine_similarities_best_first(table):
     assert scores == sorted(scores, reverse=True)
 
 
-def test_euclidean_neighbours_are_distances_nearest_first(table):
+def test_euclidean_neighbors_are_distances_nearest_first(table):
     labels, vectors = table
     result = arithmetic(table, "king - man + woman", k=5, metric="euclidean")
     assert result.neighbors[0][0] == "queen"
@@ -109,7 +109,7 @@ def test_a_label_shared_by_many_rows_stands_for_their_mean():
     assert [label for label, _ in result.neighbors] == ["fish"]  # both cats and dog left out
 
 
-def test_the_zero_vector_has_no_cosine_neighbours(table):
+def test_the_zero_vector_has_no_cosine_neighbors(table):
     with pytest.raises(ValueError, match="adds up to the zero vector"):
         arithmetic(table, "king - king")
 

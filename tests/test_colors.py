@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from latent_magic.colors import label_colors
+from latent_magic._colors import label_colors
 
 
 def test_small_integer_labels_are_categories_with_a_legend():

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from latent_magic.directions import Direction, direction, principal_directions
+from latent_magic._directions import Direction, direction, principal_directions
 
 
 def cosine(a, b):
@@ -323,7 +323,7 @@ def test_z_must_be_2d_and_finite(small):
         direction(Z.ravel(), labels, positive="old")
     Z = Z.copy()
     Z[5, 1] = np.nan
-    with pytest.raises(ValueError, match=r"NaN or infinite values in 1 row\(s\), e.g. row 5"):
+    with pytest.raises(ValueError, match=r"NaN or infinite values \(1 rows: 5\)"):
         direction(Z, labels, positive="old")
     with pytest.raises(ValueError, match="NaN"):
         principal_directions(Z)

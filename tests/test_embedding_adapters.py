@@ -85,22 +85,22 @@ def test_decode_gives_each_rows_own_label_first(table):
     model = adapt_table(table)
     decoded = model.decode(model.encode(LABELS))
     assert len(decoded) == len(LABELS)
-    for label, neighbours in zip(LABELS, decoded, strict=True):
-        assert len(neighbours) == len(LABELS)  # fewer rows than TOP_K: all of them
-        first_label, first_score = neighbours[0]
+    for label, neighbors in zip(LABELS, decoded, strict=True):
+        assert len(neighbors) == len(LABELS)  # fewer rows than TOP_K: all of them
+        first_label, first_score = neighbors[0]
         assert first_label == label
         assert first_score == pytest.approx(1.0, abs=1e-5)
-        scores = [score for _, score in neighbours]
+        scores = [score for _, score in neighbors]
         assert scores == sorted(scores, reverse=True)
 
 
 def test_vector_arithmetic_decodes_to_the_planted_answer(table):
     model = adapt_table(table)
     king, man, woman = model.encode(["king", "man", "woman"])
-    (neighbours,) = model.decode((king - man + woman)[None])
-    assert neighbours[0][0] == "queen"
-    assert neighbours[0][1] > 0.99
-    assert {label for label, _ in neighbours[-2:]} == {"apple", "pear"}
+    (neighbors,) = model.decode((king - man + woman)[None])
+    assert neighbors[0][0] == "queen"
+    assert neighbors[0][1] > 0.99
+    assert {label for label, _ in neighbors[-2:]} == {"apple", "pear"}
 
 
 def test_decode_returns_top_k_of_a_larger_table():

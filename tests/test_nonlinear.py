@@ -6,15 +6,11 @@ import pytest
 from scipy.spatial import cKDTree
 from threadpoolctl import threadpool_limits
 
-from latent_magic.nonlinear import (
-    OFF_DATA_RATIO,
-    DataDistance,
-    NonlinearProjection,
-    make_projection,
-)
-from latent_magic.projection import LinearProjection
+from latent_magic._neighbors import OFF_DATA_RATIO, DataDistance
+from latent_magic._nonlinear import NonlinearProjection, make_projection
+from latent_magic._projection import LinearProjection
 
-# Isomap on well-separated clusters joins the disconnected neighbour graph, and says so.
+# Isomap on well-separated clusters joins the disconnected neighbor graph, and says so.
 pytestmark = [
     pytest.mark.filterwarnings("ignore:The number of connected components:UserWarning"),
     pytest.mark.filterwarnings("ignore::scipy.sparse.SparseEfficiencyWarning"),
@@ -53,7 +49,7 @@ def fitted(request, data):
     return make_projection(request.param, Z)
 
 
-def neighbour_agreement(P, labels):
+def neighbor_agreement(P, labels):
     gaps = np.linalg.norm(P[:, None, :] - P[None, :, :], axis=2)
     np.fill_diagonal(gaps, np.inf)
     return float(np.mean(labels[gaps.argmin(axis=1)] == labels))
@@ -66,7 +62,7 @@ def test_clusters_stay_apart(fitted, data):
     assert fitted.fit_points.shape == (len(Z), 2)
     assert fitted.fit_points.dtype == np.float32
     assert fitted.latents is Z
-    assert neighbour_agreement(fitted.fit_points, labels) > 0.95
+    assert neighbor_agreement(fitted.fit_points, labels) > 0.95
 
 
 def test_titles_name_the_method(fitted):
@@ -94,7 +90,7 @@ def test_inverse_on_a_fitted_point_returns_its_latent(fitted, data):
 def test_inverse_between_points_is_a_convex_combination(fitted, data):
     Z, _ = data
     P = fitted.fit_points.astype(np.float64)
-    # Midpoint of a point and its nearest map neighbour.
+    # Midpoint of a point and its nearest map neighbor.
     gaps = np.linalg.norm(P - P[5], axis=1)
     gaps[5] = np.inf
     mid = (P[5] + P[gaps.argmin()]) / 2
@@ -107,17 +103,17 @@ def test_inverse_between_points_is_a_convex_combination(fitted, data):
     np.testing.assert_array_equal(lifted, fitted.inverse(mid[None, :])[0])
 
 
-def test_off_data_flags_far_latents(fitted, data):
+def test_off_data_flags_far_latents(data):
     Z, _ = data
-    here = fitted.off_data(Z[3])
-    assert here["distance"] == 0.0
-    assert here["ratio"] < 1.0
-    assert here["off_data"] is False
+    measure = DataDistance(Z)
+    here = measure.measure(Z[3])
+    assert here.distance == 0.0
+    assert here.ratio < 1.0
+    assert here.off_data is False
     far = Z.mean(axis=0) + 50 * Z.std(axis=0)
-    there = fitted.off_data(far)
-    assert there["ratio"] > OFF_DATA_RATIO
-    assert there["off_data"] is True
-    assert set(there) == {"distance", "typical", "ratio", "off_data"}
+    there = measure.measure(far)
+    assert there.ratio > OFF_DATA_RATIO
+    assert there.off_data is True
 
 
 def test_new_latent_near_a_fitted_one_lands_near_it(fitted, data):
@@ -209,7 +205,7 @@ def test_real_umap_when_installed(data):
     pytest.importorskip("umap")
     Z, labels = data
     projection = make_projection("umap", Z)
-    assert neighbour_agreement(projection.fit_points, labels) > 0.95
+    assert neighbor_agreement(projection.fit_points, labels) > 0.95
     placed = projection.transform(Z[:1] + 0.01)
     spread = np.ptp(projection.fit_points, axis=0).max()
     assert np.linalg.norm(placed[0] - projection.fit_points[0]) < 0.1 * spread
@@ -222,7 +218,7 @@ def test_too_few_points_says_how_many(name, data):
         make_projection(name, Z[:4])
 
 
-def test_bad_neighbourhood_sizes_are_explained(data):
+def test_bad_neighborhood_sizes_are_explained(data):
     Z, _ = data
     with pytest.raises(ValueError, match=r"perplexity must be .* \(20\); got 25"):
         make_projection("tsne", Z[:20], perplexity=25)
@@ -231,7 +227,7 @@ def test_bad_neighbourhood_sizes_are_explained(data):
 
 
 def test_isomap_refuses_more_points_than_its_distance_matrix_can_hold(monkeypatch):
-    monkeypatch.setattr("latent_magic.nonlinear.ISOMAP_MAX_POINTS", 50)
+    monkeypatch.setattr("latent_magic._nonlinear.ISOMAP_MAX_POINTS", 50)
     Z = np.random.default_rng(0).normal(size=(51, 3))
     with pytest.raises(ValueError, match=r"at most 50 points.*'umap', 'tsne' or 'pca'"):
         make_projection("isomap", Z)
@@ -256,7 +252,7 @@ def test_inputs_are_checked(fitted, data):
     with pytest.raises(ValueError, match=r"shape \(n, 2\)"):
         fitted.inverse(np.zeros((1, 3)))
     with pytest.raises(ValueError, match=r"shape \(10,\)"):
-        fitted.off_data(np.zeros(3))
+        DataDistance(Z).measure(np.zeros(3))
     assert fitted.inverse(np.zeros((0, 2))).shape == (0, 10)
     assert fitted.transform(Z[:0]).shape == (0, 2)
 
@@ -266,11 +262,11 @@ def test_data_distance_on_its_own():
     measure = DataDistance(Z)
     assert measure.typical == pytest.approx(3 * np.sqrt(2))
     result = measure.measure(Z[4] + np.array([3.0, 3.0]) / 2)
-    assert result["ratio"] == pytest.approx(0.5)
-    assert result["off_data"] is False
+    assert result.ratio == pytest.approx(0.5)
+    assert result.off_data is False
     result = measure.measure(Z[-1] + np.array([9.0, 9.0]))
-    assert result["ratio"] == pytest.approx(3.0)
-    assert result["off_data"] is True
+    assert result.ratio == pytest.approx(3.0)
+    assert result.off_data is True
 
 
 def test_data_distance_ignores_duplicates_and_handles_one_point():
@@ -278,8 +274,8 @@ def test_data_distance_ignores_duplicates_and_handles_one_point():
     # Gaps to the nearest *distinct* latent: 1, 1, 1, 1, 2, 2.
     assert DataDistance(Z).typical == pytest.approx(1.0)
     single = DataDistance(np.zeros((1, 2)))
-    assert single.measure(np.zeros(2))["ratio"] == 0.0
-    assert single.measure(np.ones(2))["off_data"] is True
+    assert single.measure(np.zeros(2)).ratio == 0.0
+    assert single.measure(np.ones(2)).off_data is True
 
 
 def test_data_distance_on_a_large_table_samples():

@@ -3,7 +3,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from latent_magic.projection import LinearProjection, pca_projection
+from latent_magic._projection import LinearProjection, pca_projection
 
 
 def planted(n=500, d=6, seed=0):

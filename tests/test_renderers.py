@@ -6,7 +6,7 @@ from PIL import Image
 from previews import shown_pixels
 
 from latent_magic._png import encode_png
-from latent_magic.renderers import (
+from latent_magic._renderers import (
     CallableRenderer,
     ImageRenderer,
     RecordRenderer,

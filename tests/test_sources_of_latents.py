@@ -69,12 +69,12 @@ def test_a_table_maps_its_own_rows_and_decodes_to_nearest_labels(frontend):
     assert content["kind"] == "neighbors"
     assert content["title"] == "king · row 0"
     labels = [n["label"] for n in content["neighbors"]]
-    assert "king" not in labels  # a point's neighbours are the others
+    assert "king" not in labels  # a point's neighbors are the others
     assert labels[0] in {"man", "queen"}
     assert content["neighbors"][0]["score"] >= content["neighbors"][-1]["score"]
 
 
-def test_texts_label_themselves_and_previews_list_neighbours(frontend):
+def test_texts_label_themselves_and_previews_list_neighbors(frontend):
     lookup = dict(zip(WORDS, VECTORS, strict=True))
     encoder = LatentModel(
         encode=lambda texts: np.array([lookup[t] for t in texts]), kind="text", data_kind="text"

@@ -27,8 +27,8 @@ from torch_models import (  # noqa: E402
     train_vae,
 )
 
+from latent_magic._renderers import ImageRenderer  # noqa: E402
 from latent_magic._torch import adapt_module, looks_like_torch_module  # noqa: E402
-from latent_magic.renderers import ImageRenderer  # noqa: E402
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -304,12 +304,12 @@ def test_an_embedding_table_with_labels(embedding):
     assert vectors.dtype == np.float32
     np.testing.assert_array_equal(vectors, weight)
     np.testing.assert_array_equal(model.encode(["b"]), weight[[1]])
-    (neighbours,) = model.decode(weight[[1]])
-    assert neighbours[0][0] == "b"
-    assert neighbours[0][1] == pytest.approx(1.0)
-    assert len(neighbours) == 5
-    assert [score for _, score in neighbours] == sorted(
-        (score for _, score in neighbours), reverse=True
+    (neighbors,) = model.decode(weight[[1]])
+    assert neighbors[0][0] == "b"
+    assert neighbors[0][1] == pytest.approx(1.0)
+    assert len(neighbors) == 5
+    assert [score for _, score in neighbors] == sorted(
+        (score for _, score in neighbors), reverse=True
     )
 
 

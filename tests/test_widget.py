@@ -1,5 +1,10 @@
 """The widget's kernel side, with the browser simulated through the comm."""
 
+import dataclasses
+import importlib.metadata
+import inspect
+from pathlib import Path
+
 import ipywidgets
 import numpy as np
 import pytest
@@ -29,7 +34,7 @@ def test_explore_maps_every_row_with_binary_state(widget, digits, digits_pca):
     assert widget.latents.dtype == np.float32
     np.testing.assert_allclose(widget.latents, digits_pca.transform(X), rtol=1e-5, atol=1e-4)
     assert widget.points.shape == (1797, 2)
-    assert len(widget._points) == 1797 * 2 * 4  # float32 pairs, not JSON
+    assert widget.get_state("_points")["_points"].nbytes == 1797 * 2 * 4  # float32 pairs, not JSON
     assert widget._code_width == 1
     assert widget._legend["names"] == [str(d) for d in range(10)]
     codes = np.frombuffer(widget._codes, np.uint8)
@@ -132,18 +137,34 @@ def test_a_failing_callback_is_shown_in_the_widget(widget, frontend):
 
 
 def test_pins_keep_the_vector_they_were_lifted_to(widget, frontend):
-    first = np.array([[1.5, -2.0]], "<f8")
-    frontend.update(widget, _pins=first.tobytes())
+    frontend.send(widget, {"type": "pin", "x": 1.5, "y": -2.0, "view": "v1"})
     np.testing.assert_array_equal(widget.pinned_vectors, widget.lift(1.5, -2.0)[None])
     lifted_before = widget.pinned_vectors[0].copy()
     widget.anchor = widget.latents[0]
-    both = np.array([[1.5, -2.0], [3.0, 4.0]], "<f8")
-    frontend.update(widget, _pins=both.tobytes())
+    widget.pin(3.0, 4.0)  # Python pins the same way the page asks
     np.testing.assert_array_equal(widget.pinned_vectors[0], lifted_before)
     np.testing.assert_array_equal(widget.pinned_vectors[1], widget.lift(3.0, 4.0))
-    np.testing.assert_array_equal(widget.pins, both)
-    frontend.update(widget, _pins=b"")
+    np.testing.assert_array_equal(widget.pins, [[1.5, -2.0], [3.0, 4.0]])
+    # The kernel writes the positions every view draws, exactly where they were asked.
+    state = np.frombuffer(widget.get_state("_pins")["_pins"], "<f8").reshape(-1, 2)
+    np.testing.assert_array_equal(state, widget.pins)
+    frontend.send(widget, {"type": "clear_pins", "view": "v1"})
     assert widget.pinned_vectors.shape == (0, 16)
+    assert widget.pins.shape == (0, 2)
+
+
+def test_bad_pin_requests_are_refused_and_keep_the_pins(widget, frontend):
+    widget.pin(1.0, 1.0)
+    for bad in [{"x": float("nan"), "y": 0.0}, {"x": "1", "y": 0.0}, {"y": 0.0}]:
+        frontend.send(widget, {"type": "pin", **bad})
+        notice = frontend.custom_messages()[-1][0]
+        assert (notice["type"], notice["level"]) == ("notice", "error")
+        assert "pin: x must be a finite number" in notice["text"]
+    np.testing.assert_array_equal(widget.pins, [[1.0, 1.0]])
+    assert widget.pinned_vectors.shape == (1, 16)
+    with pytest.raises(ValueError, match="x must be a finite map position; got nan"):
+        widget.pin(float("nan"), 0.0)
+    assert widget.pinned_vectors.shape == (1, 16)
 
 
 def test_hovering_empty_space_replies_with_the_decoded_image(widget, frontend, digits_pca):
@@ -263,12 +284,17 @@ def test_the_widget_embeds_like_any_ipywidget(widget):
     assert data["application/vnd.jupyter.widget-view+json"]["model_id"] == widget.model_id
 
 
-def test_the_public_api_is_small():
+def test_the_public_api_is_small_and_every_other_module_private():
     assert set(latent_magic.__all__) == {
+        "ArithmeticResult",
         "CannotDecodeError",
         "Direction",
+        "ExploreOptions",
+        "ExpressionError",
         "LatentExplorer",
         "LatentModel",
+        "Walk",
+        "__version__",
         "adapt",
         "arithmetic",
         "direction",
@@ -277,3 +303,17 @@ def test_the_public_api_is_small():
         "principal_directions",
         "register_adapter",
     }
+    for name in latent_magic.__all__:
+        assert getattr(latent_magic, name) is not None
+    package = Path(latent_magic.__file__).parent
+    modules = {p.stem for p in package.glob("*.py")} - {"__init__"}
+    assert modules, package
+    assert all(m.startswith("_") for m in modules), sorted(modules)
+    assert latent_magic.__version__ == importlib.metadata.version("latent_magic")
+
+
+def test_explore_names_every_option_and_refuses_unknown_ones(digits, digits_pca):
+    shown = inspect.signature(latent_magic.explore).parameters
+    assert {f.name for f in dataclasses.fields(latent_magic.ExploreOptions)} <= set(shown)
+    with pytest.raises(TypeError, match=r"argument 'hieght'\. Did you mean 'height'"):
+        explore(digits_pca, data=digits[0], hieght=300)

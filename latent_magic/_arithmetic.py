@@ -1,4 +1,4 @@
-"""Vector arithmetic on labelled latents: ``king - man + woman`` and its nearest neighbours.
+"""Vector arithmetic on labelled latents: ``king - man + woman`` and its nearest neighbors.
 
 An expression is a linear combination of labels: words, or quoted labels (``'new york'``,
 ``"ice cream"``) for labels with spaces or operator characters, with numeric coefficients
@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .neighbours import METRICS, nearest
+from ._neighbors import METRICS, nearest
 
 __all__ = ["ArithmeticResult", "ExpressionError", "arithmetic", "parse"]
 
@@ -315,9 +315,9 @@ def arithmetic(
         one label of the table matches. A label shared by several rows (data points with
         a class label) stands for the mean of those rows.
     k : int
-        Neighbours returned.
+        Neighbors returned.
     include_terms : bool
-        Whether the expression's own labels may be returned as neighbours (by default
+        Whether the expression's own labels may be returned as neighbors (by default
         they are left out: ``king - man + woman`` is nearest ``king`` more often than not).
     metric : {"cosine", "euclidean"}
 
@@ -343,7 +343,7 @@ def arithmetic(
     vector = coefficients @ vectors
     if metric == "cosine" and not np.any(vector):
         raise ValueError(
-            f"{expression!r} adds up to the zero vector, which has no cosine neighbours."
+            f"{expression!r} adds up to the zero vector, which has no cosine neighbors."
         )
     exclude = None if include_terms else np.array(sorted({r for term in rows for r in term}))
     index, scores = nearest(vector, table.vectors, int(k), metric=metric, exclude=exclude)

@@ -81,7 +81,7 @@ def _no_colors() -> LabelColors:
 def _category_color(i: int) -> str:
     if i < len(_CATEGORY_COLORS):
         return _CATEGORY_COLORS[i]
-    # Golden-ratio hue steps keep neighbouring codes apart for any number of classes.
+    # Golden-ratio hue steps keep neighboring codes apart for any number of classes.
     hue = (i * 0.618033988749895) % 1.0
     return _hsv_hex(hue, 0.55 + 0.3 * ((i // 7) % 2), 0.85)
 

@@ -6,7 +6,7 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
-from .latent_model import LatentModel
+from ._latent_model import LatentModel
 
 Factory = Callable[..., LatentModel]
 Predicate = Callable[[Any], bool]

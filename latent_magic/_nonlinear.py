@@ -4,8 +4,7 @@ A non-linear map has no exact inverse: :class:`NonlinearProjection` places new l
 the method's own out-of-sample transform (Isomap, UMAP) or by interpolating the map
 positions of their nearest fitted latents (t-SNE), and lifts a map position back by
 interpolating the latents of the nearest fitted map points. ``exact`` is ``False`` so
-callers can say so. :class:`DataDistance` tells how far any latent lies from the data, for
-linear and non-linear maps alike.
+callers can say so.
 
 scikit-learn (t-SNE, Isomap), SciPy and umap-learn are imported only when needed.
 """
@@ -16,93 +15,22 @@ from typing import Any
 
 import numpy as np
 
-from latent_magic.neighbours import NeighbourIndex
-from latent_magic.projection import LinearProjection, pca_projection
+from ._data import as_latents
+from ._neighbors import nearest_exact
+from ._projection import LinearProjection, pca_projection
 
-__all__ = ["METHODS", "DataDistance", "NonlinearProjection", "make_projection"]
+__all__ = ["METHODS", "NonlinearProjection", "make_projection"]
 
 METHODS = ("pca", "tsne", "isomap", "umap")
-OFF_DATA_RATIO = 2.0
-"""A latent is *off the data* when it is more than this many typical nearest-neighbour
-distances away from the nearest fitted latent: twice the usual gap between neighbours is
-well outside the spread seen inside the data, yet close enough to flag a pointer that has
-just left a cluster."""
-
 _TITLES = {
     "tsne": ("t-SNE 1", "t-SNE 2"),
     "isomap": ("Isomap 1", "Isomap 2"),
     "umap": ("UMAP 1", "UMAP 2"),
 }
-_MIN_POINTS = 5  # below this a neighbourhood-based map is meaningless (and sklearn may fail)
+_MIN_POINTS = 5  # below this a neighborhood-based map is meaningless (and sklearn may fail)
 ISOMAP_MAX_POINTS = 20_000
 """Isomap keeps an (n, n) float64 matrix of geodesic distances, 8·n² bytes: 3.2 GB at this
 many points, 80 GB at 100,000. Beyond it the kernel would run out of memory before failing."""
-_TYPICAL_SAMPLE = 2000  # rows whose nearest-neighbour distance sets the "typical" gap
-_TYPICAL_MIN_SAMPLE = 32
-_TYPICAL_CANDIDATES = 8
-# Work budget for that measurement against a very large table, in query rows × table rows:
-# the first hover over a million points must not keep the kernel busy for seconds.
-_TYPICAL_PAIRS = 3e7
-_QUERY_BATCH = 128  # queries scored at once: nearest() holds a (batch, 65536) score block
-
-
-class DataDistance:
-    """How far latents lie from a fitted set of latents.
-
-    Parameters
-    ----------
-    Z : (n, d) array
-        The fitted latents (kept by reference, not copied).
-
-    Notes
-    -----
-    The typical gap, the median distance from a fitted latent to its nearest other fitted
-    latent, is measured once, on the first call that needs it, for a seeded sample of at
-    most 2,000 rows (fewer for very large tables, to bound the work) against the whole
-    table, so it is on the same scale as the distances :meth:`measure` reports. Gaps are
-    to the nearest *distinct* latent: exact duplicates do not make the typical gap 0.
-    """
-
-    def __init__(self, Z: np.ndarray) -> None:
-        self.latents = _check_latents(Z)
-        self._typical: float | None = None
-        self._index: NeighbourIndex | None = None
-
-    @property
-    def typical(self) -> float:
-        """Median nearest-neighbour distance among the fitted latents."""
-        if self._typical is None:
-            self._typical = _typical_gap(self.latents)
-        return self._typical
-
-    def measure(self, z: np.ndarray) -> dict[str, Any]:
-        """How far one latent ``(d,)`` is from the data.
-
-        Returns
-        -------
-        dict
-            ``distance`` (to the nearest fitted latent), ``typical`` (median
-            nearest-neighbour distance among fitted latents), ``ratio`` (distance / typical)
-            and ``off_data`` (``ratio > 2.0``, see :data:`OFF_DATA_RATIO`).
-        """
-        z = np.asarray(z, dtype=np.float64)
-        d = self.latents.shape[1]
-        if z.shape not in ((d,), (1, d)):
-            raise ValueError(f"expected one latent vector of shape ({d},); got shape {z.shape}.")
-        if not np.isfinite(z).all():
-            raise ValueError("the latent vector contains NaN or infinite values.")
-        if self._index is None:  # row norms once, not on every hover
-            self._index = NeighbourIndex(self.latents, "euclidean")
-        _, distances = _nearest_exact(z.reshape(1, d), self.latents, 1, self._index)
-        distance = float(distances[0, 0])
-        typical = self.typical
-        ratio = distance / typical if typical > 0 else _ratio_to_a_single_point(distance)
-        return {
-            "distance": distance,
-            "typical": typical,
-            "ratio": ratio,
-            "off_data": bool(ratio > OFF_DATA_RATIO),
-        }
 
 
 class NonlinearProjection:
@@ -121,7 +49,7 @@ class NonlinearProjection:
         A fitted estimator whose ``transform`` places new latents (Isomap, UMAP); without
         one, new latents are placed by interpolation.
     k : int
-        Neighbours interpolated between, in latent space (``transform``) and on the map
+        Neighbors interpolated between, in latent space (``transform``) and on the map
         (``inverse``).
 
     Attributes
@@ -146,7 +74,7 @@ class NonlinearProjection:
     ) -> None:
         if method not in _TITLES:
             raise ValueError(f"method must be one of {tuple(_TITLES)}; got {method!r}.")
-        latents = _check_latents(latents)
+        latents = as_latents(latents)
         fit_points = np.ascontiguousarray(fit_points, dtype=np.float32)
         if fit_points.shape != (latents.shape[0], 2):
             raise ValueError(
@@ -160,7 +88,6 @@ class NonlinearProjection:
         self.fit_points = fit_points
         self.k = int(k)
         self._estimator = estimator
-        self._distance = DataDistance(latents)
         self._map_tree: Any = None  # a KD-tree of fit_points, built on the first inverse()
 
     @property
@@ -191,7 +118,7 @@ class NonlinearProjection:
         if self._estimator is not None:
             placed = np.asarray(self._estimator.transform(Z), dtype=np.float32)
             return np.ascontiguousarray(placed)
-        indices, distances = _nearest_exact(Z, self.latents, self.k)
+        indices, distances = nearest_exact(Z, self.latents, self.k)
         weights = _idw_weights(distances)
         positions = self.fit_points[indices].astype(np.float64)  # (m, k, 2)
         return np.einsum("mk,mkc->mc", weights, positions).astype(np.float32)
@@ -219,15 +146,11 @@ class NonlinearProjection:
         distances = np.asarray(distances, dtype=np.float64).reshape(len(P), k)
         indices = np.asarray(indices, dtype=np.int64).reshape(len(P), k)
         weights = _idw_weights(distances)
-        # Gather neighbour by neighbour: never an (n, k, d) block for many positions.
+        # Gather neighbor by neighbor: never an (n, k, d) block for many positions.
         lifted = np.zeros((len(P), self.dim))
         for j in range(k):
             lifted += weights[:, j : j + 1] * self.latents[indices[:, j]]
         return lifted
-
-    def off_data(self, z: np.ndarray) -> dict[str, Any]:
-        """How far one latent ``(d,)`` is from the fitted data; see :meth:`DataDistance.measure`."""
-        return self._distance.measure(z)
 
     def _tree(self) -> Any:
         if self._map_tree is None:
@@ -245,7 +168,7 @@ def make_projection(
     Parameters
     ----------
     name : {"pca", "tsne", "isomap", "umap"}
-        ``"pca"``: the exact linear map of :func:`latent_magic.projection.pca_projection`.
+        ``"pca"``: the exact linear map of :func:`latent_magic._projection.pca_projection`.
         ``"tsne"``: scikit-learn's t-SNE (``perplexity = min(30, (n - 1) / 3)`` unless
         given, ``init="pca"``); new latents are placed by interpolation.
         ``"isomap"``: scikit-learn's Isomap (``n_neighbors = min(10, n - 1)`` unless
@@ -266,7 +189,7 @@ def make_projection(
     """
     if name not in METHODS:
         raise ValueError(f"unknown projection {name!r}; choose one of {', '.join(METHODS)}.")
-    Z = _check_latents(Z)
+    Z = as_latents(Z)
     if name == "pca":
         if params:
             raise TypeError(f"the pca projection takes no parameters; got {sorted(params)}.")
@@ -311,7 +234,7 @@ def _fit_isomap(Z: np.ndarray, params: dict[str, Any]) -> NonlinearProjection:
             "or use projection='umap', 'tsne' or 'pca', which have no such limit."
         )
     if params.get("radius") is not None:
-        params.setdefault("n_neighbors", None)  # sklearn takes one neighbourhood rule
+        params.setdefault("n_neighbors", None)  # sklearn takes one neighborhood rule
     else:
         params.setdefault("n_neighbors", min(10, n - 1))
         if not 1 <= params["n_neighbors"] < n:
@@ -360,58 +283,9 @@ class _SignFixed:
         return np.asarray(self.estimator.transform(Z), dtype=np.float64) * self.signs
 
 
-def _ratio_to_a_single_point(distance: float) -> float:
-    # Every fitted latent is the same vector: there is no gap to compare with.
-    return 0.0 if distance == 0 else float("inf")
-
-
-def _check_latents(Z: Any) -> np.ndarray:
-    Z = np.asarray(Z)
-    if Z.ndim != 2:
-        raise ValueError(f"expected latent vectors of shape (n, d); got shape {Z.shape}.")
-    if not np.issubdtype(Z.dtype, np.number) or np.issubdtype(Z.dtype, np.complexfloating):
-        raise ValueError(f"expected real-valued latent vectors; got dtype {Z.dtype}.")
-    if Z.shape[0] == 0 or Z.shape[1] == 0:
-        raise ValueError(
-            f"expected at least one latent vector of at least one value; got {Z.shape}."
-        )
-    finite = np.isfinite(Z).all(axis=1)
-    if not finite.all():
-        bad = np.flatnonzero(~finite)
-        rows = ", ".join(str(i) for i in bad[:5]) + (", …" if len(bad) > 5 else "")
-        raise ValueError(
-            f"the latent vectors contain NaN or infinite values ({len(bad)} rows: {rows})."
-        )
-    return Z
-
-
-def _nearest_exact(
-    Q: np.ndarray, table: np.ndarray, k: int, index: NeighbourIndex | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """The ``k`` nearest table rows of each query, with float64 euclidean distances.
-
-    ``nearest`` scores in float32 through ``‖q‖² - 2q·t + ‖t‖²``, which cancels badly for
-    near-equal vectors; its candidates are kept and their distances recomputed directly,
-    so a query equal to a row is at distance exactly 0.
-    """
-    Q = np.asarray(Q, dtype=np.float64)
-    k = min(k, table.shape[0])
-    index = index or NeighbourIndex(table, "euclidean")
-    indices = np.empty((len(Q), k), dtype=np.int64)
-    distances = np.empty((len(Q), k))
-    for start in range(0, len(Q), _QUERY_BATCH):
-        batch = Q[start : start + _QUERY_BATCH]
-        candidates, _ = index.search(batch, k)
-        gaps = np.linalg.norm(table[candidates].astype(np.float64) - batch[:, None, :], axis=2)
-        order = np.argsort(gaps, axis=1, kind="stable")
-        indices[start : start + len(batch)] = np.take_along_axis(candidates, order, axis=1)
-        distances[start : start + len(batch)] = np.take_along_axis(gaps, order, axis=1)
-    return indices, distances
-
-
 def _idw_weights(distances: np.ndarray) -> np.ndarray:
     """Inverse-square-distance weights ``(m, k)`` summing to 1 along each row; a row with a
-    zero distance puts all its weight on that neighbour (the first such, nearest first)."""
+    zero distance puts all its weight on that neighbor (the first such, nearest first)."""
     # Relative to the nearest, (d0 / d)² ≤ 1: no overflow however close the nearest is.
     on_point = distances[:, 0] == 0
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -419,18 +293,3 @@ def _idw_weights(distances: np.ndarray) -> np.ndarray:
     weights[on_point] = 0.0
     weights[on_point, 0] = 1.0
     return weights / weights.sum(axis=1, keepdims=True)
-
-
-def _typical_gap(Z: np.ndarray) -> float:
-    n = Z.shape[0]
-    if n < 2:
-        return 0.0
-    budget = int(_TYPICAL_PAIRS // n)
-    size = min(n, _TYPICAL_SAMPLE, max(_TYPICAL_MIN_SAMPLE, budget))
-    rows = np.sort(np.random.default_rng(0).choice(n, size=size, replace=False))
-    # Several candidates, so that a row with a few exact duplicates still finds its
-    # nearest distinct neighbour; a row with more duplicates than that is left out.
-    _, distances = _nearest_exact(Z[rows], Z, _TYPICAL_CANDIDATES)
-    gaps = np.where(distances > 0, distances, np.inf).min(axis=1)
-    gaps = gaps[np.isfinite(gaps)]
-    return float(np.median(gaps)) if len(gaps) else 0.0

@@ -2,23 +2,34 @@
 
 from __future__ import annotations
 
+import math
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from ._adapters import adapt
 from ._data import CheckedData, check_data, check_latents
-from .adapters import adapt
-from .directions import Direction
-from .latent_model import DEFAULT_SAMPLES, CannotDecodeError, LatentModel
-from .neighbours import NeighbourIndex
-from .nonlinear import DataDistance
-from .projection import LinearProjection, pca_projection, principal_axes
-from .renderers import CallableRenderer, ImageRenderer, Preview, RecordRenderer
+from ._directions import Direction
+from ._latent_model import CannotDecodeError, LatentModel
+from ._neighbors import DataDistance, Distance, NeighborIndex
+from ._options import ExploreOptions
+from ._projection import LinearProjection, Projection, pca_projection, principal_axes
+from ._renderers import CallableRenderer, ImageRenderer, Preview, RecordRenderer
 
 Renderer = Callable[[Any], Preview]
-Projection = Any  # LinearProjection or nonlinear.NonlinearProjection: transform / inverse / exact
+
+
+@dataclass
+class Walk:
+    """Steps along a direction from the anchor, and what the model decodes at each."""
+
+    direction: str
+    t: np.ndarray  # (steps,) in standard deviations of the data along the direction
+    latents: np.ndarray  # (steps, d) float64
+    outputs: np.ndarray | None  # (steps, ...) decoded, or None for a model that cannot decode
 
 
 class LatentSpace:
@@ -61,18 +72,18 @@ class LatentSpace:
         self.projection: Projection = pca_projection(latents, self.principal)
         self.points = self._map(self.projection)
         self._distance: DataDistance | None = None
-        self._index: NeighbourIndex | None = None
+        self._index: NeighborIndex | None = None
         self._spreads: dict[bytes, float] = {}
         self._anchor = latents.mean(axis=0, dtype=np.float64)
         model.probe_decode(self._anchor)
-        # Texts and items decode to their nearest neighbours among the map's own points.
+        # Texts and items decode to their nearest neighbors among the map's own points.
         self.renderer = renderer
-        self.shows_neighbours = model.kind == "text"
+        self.shows_neighbors = model.kind == "text"
         self.label_title = "label"
 
     @property
     def can_preview(self) -> bool:
-        return self.shows_neighbours or self.model.can_decode
+        return self.shows_neighbors or self.model.can_decode
 
     @property
     def cannot_preview_reason(self) -> str:
@@ -137,7 +148,7 @@ class LatentSpace:
         step = self.spread_along(direction) * direction.unit
         return self._anchor + np.asarray(t, dtype=np.float64)[:, None] * step
 
-    def distance_from_data(self, z: np.ndarray) -> dict[str, Any]:
+    def distance_from_data(self, z: np.ndarray) -> Distance:
         """How far ``z`` is from the data, relative to the typical spacing of the data."""
         if self._distance is None:
             self._distance = DataDistance(self.latents)
@@ -151,6 +162,11 @@ class LatentSpace:
         return self.projection.transform(Z)
 
     def lift(self, x: float, y: float) -> np.ndarray:
+        for name, value in (("x", x), ("y", y)):
+            if isinstance(value, bool) or not isinstance(value, int | float | np.number):
+                raise TypeError(f"{name} must be a number (a map position); got {value!r}.")
+            if not math.isfinite(value):
+                raise ValueError(f"{name} must be a finite map position; got {value}.")
         return self.projection.inverse(np.array([[x, y]], dtype=np.float64), self._anchor)[0]
 
     def lift_many(self, P: np.ndarray) -> np.ndarray:
@@ -160,52 +176,40 @@ class LatentSpace:
         return self.model.decode(self.lift(x, y)[None])[0]
 
     # ------------------------------------------------------------------ previews
-    def preview(self, x: float, y: float, index: int | None) -> tuple[dict[str, Any], list[bytes]]:
-        """The preview message (content, buffers) of point ``index`` or the spot ``(x, y)``."""
-        if index is not None and not 0 <= index < len(self.latents):
-            return {"kind": "message", "text": f"there is no point {index} on this map."}, []
-        if index is None:
-            return self.preview_latent(self.lift(x, y), "empty space", self.projection.exact)
-        return self.preview_latent(self.latents[index], self.point_title(index), True, index)
+    def preview_spot(self, x: float, y: float) -> tuple[Preview, Distance]:
+        """What the model decodes at the spot ``(x, y)``, and how far it is from the data."""
+        return self.preview_latent(self.lift(x, y))
 
-    def preview_latent(
-        self, z: np.ndarray, title: str, exact: bool, index: int | None = None
-    ) -> tuple[dict[str, Any], list[bytes]]:
-        """The preview message of latent ``z`` (``index``: the point it is, if any)."""
+    def preview_point(self, index: int) -> Preview:
+        """The preview of point ``index`` (its own latent: it is on the data)."""
+        return self._preview(self.latents[index], exclude=index)
+
+    def preview_latent(self, z: np.ndarray) -> tuple[Preview, Distance]:
+        """The preview of any latent ``z`` ``(d,)``, and how far it is from the data."""
+        return self._preview(z), self.distance_from_data(z)
+
+    def _preview(self, z: np.ndarray, exclude: int | None = None) -> Preview:
         try:
-            if self.shows_neighbours:
-                result = self.neighbour_preview(z, exclude=index)
-            elif self.renderer is None:
+            if self.shows_neighbors:
+                return self.neighbor_preview(z, exclude=exclude)
+            if self.renderer is None:
                 raise CannotDecodeError(self.model.cannot_decode_reason)
-            else:
-                result = self.renderer(self.model.decode(z[None])[0])
+            return self.renderer(self.model.decode(z[None])[0])
         except CannotDecodeError as error:
-            result = Preview.message(str(error))
+            return Preview.message(str(error))
         except Exception as error:  # shown in the preview, not swallowed: the user's code failed
-            result = Preview.message(f"preview failed: {type(error).__name__}: {error}")
-        # A data point is on the data; only other latents need the (table-wide) search.
-        distance = (
-            {"ratio": 0.0, "off_data": False} if index is not None else self.distance_from_data(z)
-        )
-        content: dict[str, Any] = {
-            "title": title,
-            "exact": exact,
-            "kind": result.kind,
-            "distance": {"ratio": distance["ratio"], "off_data": distance["off_data"]},
-        }
-        content.update(result.fields)
-        return content, result.buffers
+            return Preview.message(f"preview failed: {type(error).__name__}: {error}")
 
-    def neighbour_preview(self, z: np.ndarray, exclude: int | None = None, k: int = 10) -> Preview:
+    def neighbor_preview(self, z: np.ndarray, exclude: int | None = None, k: int = 10) -> Preview:
         """The labels of the points nearest to ``z`` (cosine), best first."""
         if self._index is None:
-            self._index = NeighbourIndex(self.latents)
+            self._index = NeighborIndex(self.latents)
         index, scores = self._index.search(z, k, exclude=None if exclude is None else [exclude])
-        neighbours = [
+        neighbors = [
             {"label": self.label_text(int(i)), "score": float(s)}
             for i, s in zip(index[0], scores[0], strict=True)
         ]
-        return Preview("neighbors", {"neighbors": neighbours})
+        return Preview("neighbors", {"neighbors": neighbors})
 
     def label_text(self, index: int) -> str:
         if self.labels is None:
@@ -218,24 +222,18 @@ class LatentSpace:
         return f"row {row}" if self.labels is None else f"{self.label_text(index)} · row {row}"
 
 
-def build_space(
-    model: Any,
-    data: Any = None,
-    *,
-    labels: Any = None,
-    image_shape: Sequence[int] | None = None,
-    preview: Callable[[Any], Any] | None = None,
-    n_samples: int = DEFAULT_SAMPLES,
-    seed: int = 0,
-    **hints: Any,
-) -> LatentSpace:
+def build_space(model: Any, data: Any, options: ExploreOptions) -> LatentSpace:
     """Adapt ``model``, find the latents to map (encoded data, latent codes, the model's own
-    table, or samples of its prior), check ``labels``, and lay it all out on a map."""
-    if preview is not None and not callable(preview):
-        raise TypeError(f"preview must be a function of one decoded output; got {preview!r}.")
-    shape = _check_image_shape(image_shape)
-    latent_model = adapt(model, image_shape=shape, labels=labels, preview=preview, **hints)
-    latents, checked = _latents_of(latent_model, data, n_samples, seed)
+    table, or samples of its prior), check the labels, and lay it all out on a map."""
+    shape, labels = options.image_shape, options.labels
+    latent_model = adapt(
+        model,
+        image_shape=shape,
+        labels=labels,
+        preview=options.preview,
+        latent_dim=options.latent_dim,
+    )
+    latents, checked = _latents_of(latent_model, data, options.n_samples, options.seed)
     label_title = str(getattr(labels, "name", None) or "label")  # a Series names its legend
     if labels is None:
         labels = _default_labels(latent_model, data, checked)
@@ -247,7 +245,7 @@ def build_space(
                 f"got {n_labels if n_labels is not None else type(labels).__name__}."
             )
         labels = np.asarray(labels)[checked.rows]
-    renderer = _choose_renderer(latent_model, checked, shape, preview, latents)
+    renderer = _choose_renderer(latent_model, checked, shape, options.preview, latents)
     space = LatentSpace(
         latent_model,
         latents,
@@ -306,18 +304,6 @@ def _default_labels(model: LatentModel, data: Any, checked: CheckedData) -> Any:
     if model.data_kind == "text" and data is not None:
         return np.asarray(list(data), dtype=object)
     return None
-
-
-def _check_image_shape(shape: Any) -> tuple[int, ...] | None:
-    if shape is None:
-        return None
-    try:
-        shape = tuple(int(s) for s in shape)
-    except (TypeError, ValueError):
-        raise ValueError(f"image_shape must be (H, W) or (H, W, C); got {shape!r}.") from None
-    if len(shape) not in (2, 3) or min(shape) < 1:
-        raise ValueError(f"image_shape must be (H, W) or (H, W, C); got {shape}.")
-    return shape
 
 
 def _choose_renderer(

@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from latent_magic import neighbours
-from latent_magic.neighbours import nearest
+from latent_magic import _neighbors as neighbors
+from latent_magic._neighbors import nearest
 
 
 def brute(Q, T, k, metric):
@@ -19,7 +19,7 @@ def brute(Q, T, k, metric):
 
 @pytest.mark.parametrize("metric", ["cosine", "euclidean"])
 def test_matches_brute_force_across_chunks(monkeypatch, metric):
-    monkeypatch.setattr(neighbours, "_CHUNK_ROWS", 37)  # many chunks, ragged last one
+    monkeypatch.setattr(neighbors, "_CHUNK_ROWS", 37)  # many chunks, ragged last one
     rng = np.random.default_rng(0)
     T = rng.normal(size=(500, 8)).astype(np.float32)
     Q = rng.normal(size=(6, 8)).astype(np.float32)

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .renderers import ImageRenderer, RecordRenderer, arrange_image
+from ._projection import LinearProjection
+from ._renderers import ImageRenderer, RecordRenderer, arrange_image
+
+if TYPE_CHECKING:
+    from ._space import LatentSpace
 
 MAX_OUTPUTS = 1 << 16  # values per decoded output; beyond, a kernel round trip sends less
 MAX_WEIGHTS = 1 << 21  # 2M float32 values (8 MB): a few ms per hover in the page, one message
@@ -159,21 +163,21 @@ def page_can_render(renderer: Any) -> bool:
     return image or isinstance(renderer, RecordRenderer)
 
 
-def client_decoder(found: DecoderChain | None, space: Any) -> tuple[dict[str, Any], bytes]:
+def client_decoder(
+    found: DecoderChain | None, space: LatentSpace
+) -> tuple[dict[str, Any], np.ndarray]:
     """The ``_client_decoder`` description and ``_client_weights`` bytes for the current map
     and anchor; empty when previews cannot be computed in the browser."""
     projection, renderer = space.projection, space.renderer
-    if found is None or not projection.exact or space.shows_neighbours:
-        return {}, b""
+    none = np.zeros(0, np.float32)
+    if found is None or not isinstance(projection, LinearProjection) or space.shows_neighbors:
+        return {}, none
     layers = found.layers
     first = layers[0]
     assert first.weight is not None
     assert first.bias is not None
-    lift = projection._lift_basis  # (d, 2): map offsets → latent offsets
-    anchor = space.anchor
-    p_anchor = (anchor - projection.origin) @ projection.basis.T
-    at_origin = anchor - lift @ p_anchor  # the latent at map (0, 0)
-    chain = [Layer.linear(lift.T @ first.weight, at_origin @ first.weight + first.bias)]
+    lift = projection.affine_lift(space.anchor)  # z = at_origin + lift @ (x, y)
+    chain = [Layer.linear(lift.lift.T @ first.weight, lift.at_origin @ first.weight + first.bias)]
     chain += layers[1:]
     size = chain[_last_linear(chain)].arrays()[1].size
     if isinstance(renderer, ImageRenderer) and renderer.value_range is not None:
@@ -181,7 +185,7 @@ def client_decoder(found: DecoderChain | None, space: Any) -> tuple[dict[str, An
         try:
             order = arrange_image(np.arange(size).reshape(found.output_shape), renderer.shape)
         except ValueError:
-            return {}, b""
+            return {}, none
         chain = _reorder_outputs(chain, order.reshape(-1).astype(np.intp))
         meta: dict[str, Any] = {
             "kind": "image",
@@ -193,12 +197,11 @@ def client_decoder(found: DecoderChain | None, space: Any) -> tuple[dict[str, An
         meta = {"kind": "record", "names": renderer.names}
         extra = [renderer.mean, renderer.std]
     else:
-        return {}, b""
+        return {}, none
     meta["layers"] = [_describe(layer) for layer in chain]
     meta["exact"] = True
     parts = [array for layer in chain for array in layer.arrays()]
-    flat = np.concatenate([np.ravel(p) for p in parts + extra]).astype("<f4")
-    return meta, flat.tobytes()
+    return meta, np.concatenate([np.ravel(p) for p in parts + extra]).astype("<f4")
 
 
 def _last_linear(chain: list[Layer]) -> int:

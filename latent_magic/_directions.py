@@ -21,7 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from .projection import PrincipalAxes, fix_signs, principal_axes
+from ._data import as_latents, as_vector
+from ._projection import PrincipalAxes, fix_signs, principal_axes
 
 __all__ = ["Direction", "direction", "principal_directions"]
 
@@ -67,7 +68,7 @@ class Direction:
     details: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.vector = _as_vector(self.vector, f"the vector of direction {self.name!r}")
+        self.vector = as_vector(self.vector, f"the vector of direction {self.name!r}")
         self.quality = float(self.quality)
 
     # ------------------------------------------------------------------ views
@@ -132,7 +133,7 @@ class Direction:
         for i, other in enumerate(others):
             label = other.name if isinstance(other, Direction) else f"vector {i + 1}"
             vector = other.vector if isinstance(other, Direction) else other
-            vector = _as_vector(vector, f"direction {label!r}")
+            vector = as_vector(vector, f"direction {label!r}")
             if vector.shape[0] != self.dim:
                 raise ValueError(
                     f"cannot orthogonalize {self.name!r} (dimension {self.dim}) against "
@@ -243,7 +244,7 @@ def direction(
         For ``Z`` that is not 2-D or holds NaN, labels of the wrong length, a group with no
         rows, overlapping groups, non-numeric or too few distinct ordered labels.
     """
-    Z = _as_latents(Z)
+    Z = np.asarray(as_latents(Z, "Z"), dtype=np.float64)
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}; got {method!r}.")
     if ordered:
@@ -293,7 +294,7 @@ def principal_directions(Z: Any, k: int = 10) -> list[Direction]:
         loading (by absolute value) is positive. ``details`` holds ``component`` (1-based),
         ``explained_variance``, ``explained_variance_ratio``, ``mean`` (d,), ``n_samples``.
     """
-    Z = _as_latents(Z)
+    Z = np.asarray(as_latents(Z, "Z"), dtype=np.float64)
     n, d = Z.shape
     if n < 2:
         raise ValueError(f"principal directions need at least 2 rows of Z; got {n}.")
@@ -593,34 +594,6 @@ def _list_labels(distinct: Sequence[Any], limit: int = 20) -> str:
 
 
 # ---------------------------------------------------------------------- checks and statistics
-def _as_latents(Z: Any) -> np.ndarray:
-    if hasattr(Z, "detach"):  # a torch tensor, without importing torch
-        Z = Z.detach().cpu().numpy()
-    array = np.asarray(Z, dtype=np.float64)
-    if array.ndim != 2:
-        raise ValueError(
-            f"Z must be a 2-D array of latents (n, d), one row per point; got shape {array.shape}."
-        )
-    if array.shape[0] == 0 or array.shape[1] == 0:
-        raise ValueError(f"Z is empty: got shape {array.shape}.")
-    if not np.isfinite(array).all():
-        bad = np.flatnonzero(~np.isfinite(array).all(axis=1))
-        raise ValueError(
-            f"Z holds NaN or infinite values in {len(bad)} row(s), e.g. row {bad[0]}; "
-            "directions need finite latents."
-        )
-    return array
-
-
-def _as_vector(vector: Any, what: str) -> np.ndarray:
-    array = np.asarray(vector, dtype=np.float64)
-    if array.ndim != 1 or array.shape[0] == 0:
-        raise ValueError(f"{what} must be one vector of shape (d,); got shape {array.shape}.")
-    if not np.isfinite(array).all():
-        raise ValueError(f"{what} holds NaN or infinite values.")
-    return array
-
-
 def _labels_array(labels: Any, n: int) -> np.ndarray:
     values = np.asarray(labels)
     if values.ndim == 2 and values.shape[1] == 1:  # a one-column frame or array

@@ -4,36 +4,46 @@ from __future__ import annotations
 
 import difflib
 import re
+from dataclasses import Field, fields
 from typing import Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
-from .latent_model import DEFAULT_SAMPLES
+from ._options import ExploreOptions
 
 
-@magic_arguments()
-@argument("model", help="a fitted model in the notebook (PCA, a Pipeline, a LatentModel, …)")
-@argument("--data", "-d", help="the rows to encode and map (an expression)")
-@argument("--labels", "-l", help="one label per row: colours the map")
-@argument("--image-shape", "-s", help="show decoded outputs as images: H,W or H,W,C")
-@argument("--preview", "-p", help="a function output -> image, figure or HTML")
-@argument("--height", type=int, default=420, help="map height in pixels (default 420)")
-@argument(
-    "--samples",
-    "-n",
-    type=int,
-    default=DEFAULT_SAMPLES,
-    help=f"with no data, how many latents to sample from a generator (default {DEFAULT_SAMPLES})",
-)
-@argument("--seed", type=int, default=0, help="seed of those samples (default 0)")
-@argument("--latent-dim", type=int, help="latent size of a generator that does not say it")
-@argument("--projection", default="pca", help="pca (default, exact), tsne, isomap or umap")
-@argument("--axes", help="two directions as the axes: names (e.g. PC 3) or variables, A,B")
-@argument("-o", "--output", dest="name", help="also store the widget in this variable")
 def _explore_arguments(line: str) -> None:
     """%latent explore MODEL [--data X] [--labels Y] [--image-shape H,W] [-o NAME]"""
+
+
+def _explore_flags(option: Field[Any]) -> list[str]:
+    flags = list(option.metadata["flags"])
+    if not any(f.startswith("--") for f in flags):
+        flags.insert(0, "--" + option.name.replace("_", "-"))
+    return flags
+
+
+# The flags come from ExploreOptions, where the keywords of explore() are spelled once.
+# IPython lists decorated arguments in reverse order of application: apply from the last.
+_EXPLORE_ARGUMENTS = [
+    argument("model", help="a fitted model in the notebook (PCA, a Pipeline, a LatentModel, …)"),
+    argument("--data", "-d", help="the rows to encode and map (an expression)"),
+    *(
+        argument(
+            *_explore_flags(option),
+            dest=option.name,
+            help=option.metadata["help"],
+            **({"type": int} if option.metadata["read"] == "int" else {}),
+        )
+        for option in fields(ExploreOptions)
+    ),
+    argument("-o", "--output", dest="output", help="also store the widget in this variable"),
+]
+for _decorator in reversed(_EXPLORE_ARGUMENTS):
+    _explore_arguments = _decorator(_explore_arguments)
+_explore_arguments = magic_arguments()(_explore_arguments)
 
 
 @magic_arguments()
@@ -53,7 +63,7 @@ def _direction_arguments(line: str) -> None:
 @magic_arguments()
 @argument("space", help="an explorer widget, an embedding table, or (labels, vectors)")
 @argument("expression", nargs="+", help='e.g. "king - man + woman"')
-@argument("-k", type=int, default=10, help="how many neighbours (default 10)")
+@argument("-k", type=int, default=10, help="how many neighbors (default 10)")
 @argument("--include-terms", action="store_true", help="let the query's words be answers")
 @argument("-o", "--output", dest="variable", help="also store the result in this variable")
 def _arith_arguments(line: str) -> None:
@@ -92,20 +102,14 @@ class LatentMagics(Magics):
 
         args = parse_argstring(_explore_arguments, rest)
         model = self._resolve(args.model, "MODEL")
-        kwargs = {
-            "data": self._resolve(args.data, "--data") if args.data else None,
-            "labels": self._resolve(args.labels, "--labels") if args.labels else None,
-            "image_shape": _parse_shape(args.image_shape) if args.image_shape else None,
-            "preview": self._resolve(args.preview, "--preview") if args.preview else None,
-            "height": args.height,
-            "n_samples": args.samples,
-            "seed": args.seed,
-            "latent_dim": args.latent_dim,
-            "projection": _unquote(args.projection),
-            "axes": self._axes(args.axes) if args.axes else None,
-        }
+        data = self._resolve(args.data, "--data") if args.data else None
+        options = {}
+        for option in fields(ExploreOptions):
+            text = getattr(args, option.name)
+            if text is not None:
+                options[option.name] = self._read_option(option, text)
         try:
-            widget = explore(model, **kwargs)
+            widget = explore(model, data, **options)
         except (ValueError, TypeError, KeyError, ImportError) as error:  # say what, not where
             raise UsageError(f"%latent explore: {_message(error)}") from error
         from IPython.display import display
@@ -113,33 +117,43 @@ class LatentMagics(Magics):
         # Shown here so that `w = %latent explore ...` displays too; see _ipython_display_.
         display(widget)
         widget._mark_shown_by_magic()
-        if args.name:
-            self._shell.user_ns[_unquote(args.name)] = widget
+        if args.output:
+            self._shell.user_ns[_unquote(args.output)] = widget
         return widget
 
+    def _read_option(self, option: Field[Any], text: Any) -> Any:
+        """An explore option from its flag's text, read as its field says."""
+        read, flag = option.metadata["read"], _explore_flags(option)[0]
+        if read == "int":
+            return text  # argparse made it an int
+        if read == "expression":
+            return self._resolve(text, flag)
+        if read == "shape":
+            return _parse_shape(text)
+        if read == "axes":
+            return self._axes(text)
+        return _unquote(text)
+
     def _direction(self, rest: str) -> Any:
-        from .directions import direction
+        from ._directions import direction
+        from ._widget import LatentExplorer
 
         args = parse_argstring(_direction_arguments, rest)
         source = self._resolve(args.source, "SOURCE")
         labels = self._resolve(args.labels, "LABELS")
-        widget = source if hasattr(source, "add_direction") else None
-        Z = widget.latents if widget is not None else source
-        if widget is not None and labels is not None and len(labels) == widget._space.n_total:
-            labels = _take(labels, widget.rows)  # rows left out of the map drop their labels
+        how = {
+            "positive": _labels(args.positive),
+            "negative": _labels(args.negative),
+            "ordered": args.ordered,
+            "bins": args.bins,
+            "method": _unquote(args.method),
+            "name": _unquote(args.name) if args.name else None,
+        }
         try:
-            made = direction(
-                Z,
-                labels,
-                positive=_labels(args.positive),
-                negative=_labels(args.negative),
-                ordered=args.ordered,
-                bins=args.bins,
-                method=_unquote(args.method),
-                name=_unquote(args.name) if args.name else None,
-            )
-            if widget is not None:
-                made = widget.add_direction(made)
+            if isinstance(source, LatentExplorer):
+                made = source.direction(labels, **how)
+            else:
+                made = direction(source, labels, **how)
         except (ValueError, TypeError, KeyError, ImportError) as error:
             raise UsageError(f"%latent direction: {_message(error)}") from error
         if args.variable:
@@ -147,15 +161,18 @@ class LatentMagics(Magics):
         return made
 
     def _arith(self, rest: str) -> Any:
-        from .arithmetic import arithmetic
+        from ._arithmetic import arithmetic
+        from ._widget import LatentExplorer
 
         args = parse_argstring(_arith_arguments, rest)
         space = self._resolve(args.space, "SPACE")
-        if hasattr(space, "_arithmetic_space"):
-            space = space._arithmetic_space()
         expression = _unquote(" ".join(args.expression))
+        how = {"k": args.k, "include_terms": args.include_terms}
         try:
-            result = arithmetic(space, expression, k=args.k, include_terms=args.include_terms)
+            if isinstance(space, LatentExplorer):
+                result = space.arithmetic(expression, **how)
+            else:
+                result = arithmetic(space, expression, **how)
         except (ValueError, TypeError) as error:
             raise UsageError(f"%latent arith: {error}") from error
         if args.variable:
@@ -212,10 +229,6 @@ def _labels(text: str | None) -> Any:
     return values[0] if len(values) == 1 else values
 
 
-def _take(labels: Any, rows: Any) -> Any:
-    return labels.iloc[rows] if hasattr(labels, "iloc") else [labels[i] for i in rows]
-
-
 def _parse_shape(text: str) -> tuple[int, ...]:
     parts = [p for p in re.split(r"[,x× ]+", _unquote(text).strip("()")) if p]
     if not 2 <= len(parts) <= 3 or not all(p.isdigit() and int(p) > 0 for p in parts):
@@ -237,7 +250,7 @@ direction
     A named latent direction from labelled groups (mean difference), ordered numbers (the
     curve of group means) or a linear classifier. Returns a Direction; given a widget, adds it.
 arith
-    Vector arithmetic with nearest neighbours, e.g. "king - man + woman".
+    Vector arithmetic with nearest neighbors, e.g. "king - man + woman".
 
 Examples
 --------

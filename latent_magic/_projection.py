@@ -1,10 +1,37 @@
-"""Latent space → 2-D map and back."""
+"""Latent space → 2-D map and back: the :class:`Projection` interface every map follows, the
+exact linear map (principal axes, named directions) and the principal axes themselves."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
+
+
+class Projection(Protocol):
+    """A 2-D map of latents with a way back. ``exact``: whether ``transform(inverse(P, a))``
+    gives ``P`` back (linear maps) or only approximately (non-linear maps interpolate)."""
+
+    exact: bool
+    titles: tuple[str, str]
+
+    def transform(self, Z: np.ndarray) -> np.ndarray:
+        """Map positions ``(n, 2)`` of latents ``(n, d)``."""
+        ...
+
+    def inverse(self, P: np.ndarray, anchor: np.ndarray) -> np.ndarray:
+        """Latents ``(n, d)`` float64 at map positions ``(n, 2)``; what the map cannot show
+        comes from ``anchor`` ``(d,)`` (a non-linear map may ignore it)."""
+        ...
+
+
+@dataclass(frozen=True)
+class AffineLift:
+    """The lift of a linear map for one anchor: ``z = at_origin + lift @ p``."""
+
+    lift: np.ndarray  # (d, 2): a map offset → the latent offset that moves only that
+    at_origin: np.ndarray  # (d,): the latent lifted from map position (0, 0)
 
 
 class LinearProjection:
@@ -58,14 +85,19 @@ class LinearProjection:
             return Z @ self.basis.T.astype(np.float32) - offset.astype(np.float32)
         return (Z.astype(np.float64) - self.origin) @ self.basis.T
 
+    def affine_lift(self, anchor: np.ndarray) -> AffineLift:
+        """The lift for ``anchor`` as one affine map (the page folds it into its decoder)."""
+        anchor = np.asarray(anchor, dtype=np.float64)
+        p_anchor = (anchor - self.origin) @ self.basis.T
+        return AffineLift(self._lift_basis, anchor - self._lift_basis @ p_anchor)
+
     def inverse(self, P: np.ndarray, anchor: np.ndarray) -> np.ndarray:
         """Latents ``(n, d)`` float64 at positions ``(n, 2)``; off-plane parts from ``anchor``."""
         P = np.asarray(P, dtype=np.float64)
         if P.ndim != 2 or P.shape[1] != 2:
             raise ValueError(f"expected map positions of shape (n, 2); got shape {P.shape}.")
-        anchor = np.asarray(anchor, dtype=np.float64)
-        p_anchor = (anchor - self.origin) @ self.basis.T
-        return anchor + (P - p_anchor) @ self._lift_basis.T
+        lift = self.affine_lift(anchor)
+        return lift.at_origin + P @ lift.lift.T
 
 
 @dataclass(frozen=True)

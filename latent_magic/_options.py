@@ -1,0 +1,148 @@
+"""The options of a map, spelled once: ``explore()``, ``LatentExplorer`` and
+``%latent explore`` all take these keywords, check them here, and the magic builds its
+flags from the same fields (their metadata: flag, short flag, help, how to read the text)."""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+import numpy as np
+
+from ._latent_model import DEFAULT_SAMPLES
+
+MIN_HEIGHT = 50  # CSS pixels: a map any smaller has no room to show points
+
+
+def _magic(help: str, read: str, *flags: str) -> dict[str, Any]:
+    """What the magic needs of a field: its flags (default ``--name-with-dashes``), its help
+    and how to read its text (``expression``, ``int``, ``text``, ``shape`` or ``axes``)."""
+    return {"help": help, "read": read, "flags": flags}
+
+
+@dataclass(frozen=True)
+class ExploreOptions:
+    """How to build a map. Every keyword of :func:`latent_magic.explore` but the model, the
+    data and ``encode``/``decode``.
+
+    Attributes
+    ----------
+    labels : array-like (n,), optional
+        One label per row: colours the map, shown on hover.
+    image_shape : (H, W) or (H, W, C), optional
+        Show decoded outputs as images of this shape.
+    preview : callable, optional
+        ``preview(output)`` → PIL image, matplotlib figure, array or HTML string.
+    height : int
+        Map height in CSS pixels (at least 50).
+    n_samples, seed : int
+        With no data, a generator's prior is sampled: this many latents, this seed.
+    latent_dim : int, optional
+        The latent size of a generator that does not say it.
+    projection : {"pca", "tsne", "isomap", "umap"}
+        The map: the top two principal axes (exact), or a non-linear map (approximate).
+    axes : (x, y), optional
+        Two directions (Direction objects, vectors, or names such as "PC 3") as the axes.
+    """
+
+    labels: Any = field(
+        default=None, metadata=_magic("one label per row: colours the map", "expression", "-l")
+    )
+    image_shape: tuple[int, ...] | None = field(
+        default=None, metadata=_magic("show decoded outputs as images: H,W or H,W,C", "shape", "-s")
+    )
+    preview: Callable[[Any], Any] | None = field(
+        default=None,
+        metadata=_magic("a function output -> image, figure or HTML", "expression", "-p"),
+    )
+    height: int = field(default=420, metadata=_magic("map height in pixels (default 420)", "int"))
+    n_samples: int = field(
+        default=DEFAULT_SAMPLES,
+        metadata=_magic(
+            f"with no data, latents sampled from a generator's prior (default {DEFAULT_SAMPLES})",
+            "int",
+            "--samples",
+            "-n",
+        ),
+    )
+    seed: int = field(default=0, metadata=_magic("seed of those samples (default 0)", "int"))
+    latent_dim: int | None = field(
+        default=None, metadata=_magic("latent size of a generator that does not say it", "int")
+    )
+    projection: str = field(
+        default="pca", metadata=_magic("pca (default, exact), tsne, isomap or umap", "text")
+    )
+    axes: Sequence[Any] | None = field(
+        default=None,
+        metadata=_magic("two directions as the axes: names (e.g. PC 3) or variables, A,B", "axes"),
+    )
+
+    def __post_init__(self) -> None:
+        _check_int("height", self.height, MIN_HEIGHT)
+        _check_int("n_samples", self.n_samples, 1)
+        _check_int("seed", self.seed, 0)
+        if self.latent_dim is not None:
+            _check_int("latent_dim", self.latent_dim, 1)
+        if not isinstance(self.projection, str):
+            raise TypeError(
+                f"projection must be a name such as 'pca' or 'tsne'; got "
+                f"{type(self.projection).__name__}."
+            )
+        if self.preview is not None and not callable(self.preview):
+            raise TypeError(
+                f"preview must be a function of one decoded output; got {self.preview!r}."
+            )
+        object.__setattr__(self, "image_shape", _image_shape(self.image_shape))
+        if self.axes is not None and self.projection != "pca":
+            raise TypeError(
+                f"pass axes= or projection={self.projection!r}, not both: named axes make an "
+                "exact linear map."
+            )
+        if self.axes is not None and (isinstance(self.axes, str) or len(self.axes) != 2):
+            given = repr(self.axes) if isinstance(self.axes, str) else f"{len(self.axes)}"
+            raise ValueError(f"axes must be two directions (x, y); got {given}.")
+
+    @classmethod
+    def of(cls, keywords: Mapping[str, Any], caller: str) -> ExploreOptions:
+        """The options from keyword arguments; an unknown keyword is a ``TypeError`` that
+        names the closest known one."""
+        known = [f.name for f in fields(cls)]
+        for name in keywords:
+            if name not in known:
+                close = difflib.get_close_matches(name, known, n=1)
+                hint = f" Did you mean {close[0]!r}?" if close else ""
+                raise TypeError(
+                    f"{caller}() got an unexpected keyword argument {name!r}.{hint} "
+                    f"Known: {', '.join(known)}."
+                )
+        return cls(**keywords)
+
+    @classmethod
+    def parameters(cls) -> list[inspect.Parameter]:
+        """The options as keyword-only parameters, for the signatures that take them."""
+        return [
+            inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY, default=f.default)
+            for f in fields(cls)
+        ]
+
+
+def _check_int(name: str, value: Any, minimum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer):
+        raise TypeError(f"{name} must be an integer (at least {minimum}); got {value!r}.")
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}; got {value}.")
+
+
+def _image_shape(shape: Any) -> tuple[int, ...] | None:
+    if shape is None:
+        return None
+    try:
+        shape = tuple(int(s) for s in shape)
+    except (TypeError, ValueError):
+        raise ValueError(f"image_shape must be (H, W) or (H, W, C); got {shape!r}.") from None
+    if len(shape) not in (2, 3) or min(shape) < 1:
+        raise ValueError(f"image_shape must be (H, W) or (H, W, C); got {shape}.")
+    return shape
