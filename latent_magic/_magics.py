@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import Field, fields
 from typing import Any
@@ -12,6 +11,7 @@ from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 
 from ._options import ExploreOptions
+from ._suggest import did_you_mean
 
 
 def _explore_arguments(line: str) -> None:
@@ -83,11 +83,10 @@ class LatentMagics(Magics):
     def latent(self, line: str) -> Any:
         command, _, rest = line.strip().partition(" ")
         if command not in _COMMANDS:
-            close = difflib.get_close_matches(command, _COMMANDS, n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
             raise UsageError(
                 f"%latent: unknown command {command!r}; expected one of "
-                f"{', '.join(_COMMANDS)}.{hint} See %latent? for examples."
+                f"{', '.join(_COMMANDS)}.{did_you_mean(command, _COMMANDS)} "
+                "See %latent? for examples."
             )
         return getattr(self, f"_{command}")(rest)
 
@@ -196,10 +195,9 @@ class LatentMagics(Magics):
         except NameError as error:
             name = getattr(error, "name", None) or expression
             known = [k for k in self._shell.user_ns if not k.startswith("_")]
-            close = difflib.get_close_matches(name, known, n=3)
-            hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
             raise UsageError(
-                f"%latent: {what} {name!r} is not defined in the notebook.{hint}"
+                f"%latent: {what} {name!r} is not defined in the notebook."
+                f"{did_you_mean(name, known, n=3)}"
             ) from None
         except Exception as error:
             raise UsageError(

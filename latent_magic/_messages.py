@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from traitlets import TraitError
 
 from ._renderers import Preview
 
@@ -72,7 +73,7 @@ class PageRequests:
         self._view = content.get("view")
         try:
             handler(content, buffers)
-        except (ValueError, TypeError, KeyError, IndexError) as error:  # say why, keep state
+        except (ValueError, TypeError, KeyError, IndexError, TraitError) as error:  # say why
             text = error.args[0] if isinstance(error, KeyError) and error.args else str(error)
             if kind in ("decode", "walk"):  # the page waits for this id: answer it
                 self.reply(Preview.message(str(text)).fields | _preview_of(content, "message"))

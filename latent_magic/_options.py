@@ -4,7 +4,6 @@ flags from the same fields (their metadata: flag, short flag, help, how to read 
 
 from __future__ import annotations
 
-import difflib
 import inspect
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
@@ -13,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ._latent_model import DEFAULT_SAMPLES
+from ._suggest import did_you_mean
 
 MIN_HEIGHT = 50  # CSS pixels: a map any smaller has no room to show points
 
@@ -112,10 +112,9 @@ class ExploreOptions:
         known = [f.name for f in fields(cls)]
         for name in keywords:
             if name not in known:
-                close = difflib.get_close_matches(name, known, n=1)
-                hint = f" Did you mean {close[0]!r}?" if close else ""
                 raise TypeError(
-                    f"{caller}() got an unexpected keyword argument {name!r}.{hint} "
+                    f"{caller}() got an unexpected keyword argument {name!r}."
+                    f"{did_you_mean(name, known)} "
                     f"Known: {', '.join(known)}."
                 )
         return cls(**keywords)

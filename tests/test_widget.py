@@ -8,6 +8,7 @@ from pathlib import Path
 import ipywidgets
 import numpy as np
 import pytest
+import traitlets
 from previews import shown_pixels
 from sklearn.decomposition import PCA, KernelPCA
 
@@ -317,3 +318,22 @@ def test_explore_names_every_option_and_refuses_unknown_ones(digits, digits_pca)
     assert {f.name for f in dataclasses.fields(latent_magic.ExploreOptions)} <= set(shown)
     with pytest.raises(TypeError, match=r"argument 'hieght'\. Did you mean 'height'"):
         explore(digits_pca, data=digits[0], hieght=300)
+
+
+def test_a_selection_part_that_is_not_whole_uint32_values_is_refused(widget, frontend):
+    widget.selected_indices = [3, 5]
+    frontend.send(widget, {"type": "selection_part", "id": 1, "part": 0, "parts": 1}, [b"\x01" * 5])
+    notice = frontend.custom_messages()[-1][0]
+    assert notice["level"] == "error"
+    assert "expects uint32 values of shape (n,); got 5 bytes" in notice["text"]
+    assert widget.selected_indices.tolist() == [3, 5]  # nothing stored, still readable
+
+
+def test_binary_traits_refuse_what_does_not_fit_and_say_so(widget):
+    with pytest.raises(traitlets.TraitError, match=r"'_pins' .* float64 values of shape \(n, 2\)"):
+        widget._pins = np.zeros((3, 3))
+    with pytest.raises(traitlets.TraitError, match="int64 values that do not fit uint32"):
+        widget._selection = np.array([-1, 2])
+    assert widget.pins.shape == (0, 2)
+    widget._selection = np.array([2, 7])  # int64 row numbers that fit are taken
+    assert widget._selection.dtype == np.dtype("<u4")

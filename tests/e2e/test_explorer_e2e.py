@@ -41,7 +41,7 @@ def test_hovering_empty_space_decodes_it_live(quickstart):
 def test_hovering_a_point_shows_its_label_and_image(quickstart):
     nb, view = quickstart
     points = np.array(nb.kernel.eval("w.points.tolist()"))
-    labels = nb.kernel.eval("w._space.labels.tolist()")
+    labels = nb.kernel.eval("w.labels.tolist()")
     page = view.to_page(points)
     box = view.box()
     inside = np.flatnonzero(
