@@ -14,8 +14,10 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
 from ._adapters import adapt, register_adapter
-from ._arithmetic import ArithmeticResult, ExpressionError, arithmetic
-from ._directions import Direction, direction, principal_directions
+from ._arithmetic import ArithmeticResult, arithmetic
+from ._direction import Direction
+from ._directions import direction, principal_directions
+from ._expression import ExpressionError
 from ._latent_model import CannotDecodeError, LatentModel
 from ._options import ExploreOptions
 from ._space import Walk

@@ -68,13 +68,13 @@ def adapt(obj: Any, **hints: Any) -> LatentModel:
                     f"{type(model).__name__}; it must return a LatentModel."
                 )
             return model
-    from . import _embeddings, _sklearn, _torch
+    from . import _embeddings, _sklearn, _text_encoders, _torch
 
     # Order matters: a sentence encoder is also a torch module, and tables are plain data.
     if _embeddings.looks_like_table(obj):
         return _embeddings.adapt_table(obj, **hints)
-    if _embeddings.looks_like_text_encoder(obj):
-        return _embeddings.adapt_text_encoder(obj, **hints)
+    if _text_encoders.looks_like_text_encoder(obj):
+        return _text_encoders.adapt_text_encoder(obj, **hints)
     if _torch.looks_like_torch_module(obj):
         return _torch.adapt_module(obj, **hints)
     if _sklearn.looks_like_transformer(obj):

@@ -1,4 +1,4 @@
-"""Attribute directions: named latent vectors built from labelled data, with a quality score.
+"""Finding attribute directions in data: named latent vectors, each with a quality score.
 
 Four ways to find one, after the article's operations:
 
@@ -13,169 +13,24 @@ Four ways to find one, after the article's operations:
 
 from __future__ import annotations
 
-import difflib
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from ._data import as_latents, as_vector
+from ._data import as_latents
+from ._direction import Direction
+from ._direction_quality import QUALITY_MEASURES, cohens_d, spearman
+from ._label_groups import Groups, find_groups, labels_array
 from ._projection import PrincipalAxes, fix_signs, principal_axes
 
-__all__ = ["Direction", "direction", "principal_directions"]
+__all__ = ["direction", "directions_of_axes", "principal_directions"]
 
 METHODS = ("mean", "classifier")
 DEFAULT_BINS = 6
 _CV_FOLDS = 5  # folds of the classifier's cross-validation; also the members a class needs
-_SPAN_TOLERANCE = 1e-8  # relative norm under which an orthogonalised vector has vanished
-_QUALITY_MEASURES = {
-    "mean_difference": "Cohen's d",
-    "ordered": "Spearman ρ",
-    "principal": "explained variance ratio",
-}
 
 
-@dataclass(eq=False)
-class Direction:
-    """A named latent vector with its provenance and a quality score.
-
-    Parameters
-    ----------
-    name : str
-        Shown on axes, sliders and in messages.
-    vector : (d,) float64
-        The direction with its scale (not normalised): a mean difference keeps the size of
-        the gap between the groups, so ``anchor + vector`` walks from one group to the other.
-    quality : float
-        How well the direction separates or orders the data; higher is better and the
-        measure depends on ``method`` (``details["quality_measure"]`` names it):
-        Cohen's d for ``"mean_difference"``, Spearman's ρ for ``"ordered"``, balanced
-        accuracy for ``"classifier"``, explained variance ratio for ``"principal"``, NaN
-        for ``"custom"`` and for orthogonalised directions.
-    method : {"mean_difference", "ordered", "classifier", "principal", "custom"}
-        How the direction was found.
-    details : dict
-        Provenance: group sizes, the labels used, the curve of an ordered direction, the
-        explained variance of a component…
-    """
-
-    name: str
-    vector: np.ndarray
-    quality: float = math.nan
-    method: str = "custom"
-    details: dict[str, Any] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        self.vector = as_vector(self.vector, f"the vector of direction {self.name!r}")
-        self.quality = float(self.quality)
-
-    # ------------------------------------------------------------------ views
-    @property
-    def dim(self) -> int:
-        """Size of the latent space the direction lives in."""
-        return int(self.vector.shape[0])
-
-    @property
-    def norm(self) -> float:
-        """Length of ``vector``."""
-        return float(np.linalg.norm(self.vector))
-
-    @property
-    def unit(self) -> np.ndarray:
-        """The direction at unit length, ``(d,)`` float64."""
-        norm = self.norm
-        if norm == 0:
-            raise ValueError(f"direction {self.name!r} is the zero vector: it has no unit.")
-        return self.vector / norm
-
-    @classmethod
-    def from_vector(cls, vector: Any, name: str) -> Direction:
-        """A direction given by hand (method ``"custom"``, quality NaN).
-
-        Parameters
-        ----------
-        vector : (d,) array-like
-        name : str
-        """
-        return cls(name=name, vector=vector, quality=math.nan, method="custom")
-
-    # ------------------------------------------------------------------ operations
-    def orthogonalize(self, *others: Direction | Any, name: str | None = None) -> Direction:
-        """This direction with its component in the span of ``others`` removed.
-
-        Gram–Schmidt against an orthonormal basis of the others' span (two passes, so the
-        result is orthogonal to each of them to rounding error). The result keeps the scale
-        of what remains (it is not renormalised), keeps ``method`` as provenance, and has
-        quality NaN: the original score measured a different vector.
-
-        Parameters
-        ----------
-        *others : Direction or (d,) array-like
-            Directions to be made independent of ("old, but not because of height").
-        name : str, optional
-            Defaults to ``"<name> ⊥ <other names>"``.
-
-        Returns
-        -------
-        Direction
-
-        Raises
-        ------
-        ValueError
-            When an other has a different dimension, or when this direction lies in the
-            span of the others (nothing would be left).
-        """
-        if not others:
-            raise ValueError("orthogonalize needs at least one direction to remove; got none.")
-        names, rows = [], []
-        for i, other in enumerate(others):
-            label = other.name if isinstance(other, Direction) else f"vector {i + 1}"
-            vector = other.vector if isinstance(other, Direction) else other
-            vector = as_vector(vector, f"direction {label!r}")
-            if vector.shape[0] != self.dim:
-                raise ValueError(
-                    f"cannot orthogonalize {self.name!r} (dimension {self.dim}) against "
-                    f"{label!r} (dimension {vector.shape[0]}): both need the same dimension."
-                )
-            names.append(label)
-            rows.append(vector)
-        basis = _orthonormal_basis(np.vstack(rows))
-        residual = self.vector.copy()
-        for _ in range(2):  # "twice is enough": the second pass removes the rounding error
-            residual -= basis.T @ (basis @ residual)
-        kept = float(np.linalg.norm(residual))
-        if kept <= _SPAN_TOLERANCE * max(self.norm, np.finfo(float).tiny):
-            raise ValueError(
-                f"{self.name!r} lies in the span of {', '.join(map(repr, names))}: nothing is "
-                "left after removing them."
-            )
-        return Direction(
-            name=name or f"{self.name} ⊥ {', '.join(names)}",
-            vector=residual,
-            quality=math.nan,
-            method=self.method,
-            details={
-                "orthogonalized_from": self.name,
-                "against": names,
-                "kept_fraction": kept / self.norm,
-                "original_quality": self.quality,
-                "quality_measure": "none (orthogonalised)",
-            },
-        )
-
-    def __repr__(self) -> str:
-        measure = self.details.get("quality_measure") or _QUALITY_MEASURES.get(self.method)
-        quality = f"{self.quality:.3g}"
-        if measure and not math.isnan(self.quality):
-            quality += f" ({measure})"
-        return (
-            f"Direction({self.name!r}, dim={self.dim}, quality={quality}, method={self.method!r})"
-        )
-
-
-# ---------------------------------------------------------------------- building directions
 def direction(
     Z: Any,
     labels: Any = None,
@@ -263,16 +118,16 @@ def direction(
         return _ordered_direction(Z, labels, DEFAULT_BINS if bins is None else bins, name)
     if bins is not None:
         raise ValueError("bins= applies to ordered=True only.")
-    in_positive, in_negative, described = _groups(Z, labels, positive, negative)
-    name = name or f"{described['positive_name']} − {described['negative_name']}"
+    groups = find_groups(Z, labels, positive, negative)
+    name = name or f"{groups.positive_name} − {groups.negative_name}"
     details = {
-        "n_positive": int(in_positive.sum()),
-        "n_negative": int(in_negative.sum()),
-        "labels": {"positive": described["positive"], "negative": described["negative"]},
+        "n_positive": int(groups.positive.sum()),
+        "n_negative": int(groups.negative.sum()),
+        "labels": {"positive": groups.positive_labels, "negative": groups.negative_labels},
     }
     if method == "classifier":
-        return _classifier_direction(Z, in_positive, in_negative, name, details)
-    return _mean_direction(Z, in_positive, in_negative, name, details)
+        return _classifier_direction(Z, groups, name, details)
+    return _mean_direction(Z, groups, name, details)
 
 
 def principal_directions(Z: Any, k: int = 10) -> list[Direction]:
@@ -332,7 +187,7 @@ def directions_of_axes(axes: PrincipalAxes, k: int = 10) -> list[Direction]:
                     "explained_variance_ratio": float(variances[i] / total),
                     "mean": mean,
                     "n_samples": n,
-                    "quality_measure": _QUALITY_MEASURES["principal"],
+                    "quality_measure": QUALITY_MEASURES["principal"],
                 },
             )
         )
@@ -340,31 +195,21 @@ def directions_of_axes(axes: PrincipalAxes, k: int = 10) -> list[Direction]:
 
 
 # ---------------------------------------------------------------------- the methods
-def _mean_direction(
-    Z: np.ndarray,
-    in_positive: np.ndarray,
-    in_negative: np.ndarray,
-    name: str,
-    details: dict[str, Any],
-) -> Direction:
-    vector = Z[in_positive].mean(axis=0) - Z[in_negative].mean(axis=0)
+def _mean_direction(Z: np.ndarray, groups: Groups, name: str, details: dict[str, Any]) -> Direction:
+    vector = groups.mean_gap(Z)
     if not np.any(vector):
         raise ValueError(
             f"the two groups of {name!r} have the same mean latent: there is no direction "
             "between them."
         )
     unit = vector / np.linalg.norm(vector)
-    quality = _cohens_d(Z[in_positive] @ unit, Z[in_negative] @ unit)
-    details["quality_measure"] = _QUALITY_MEASURES["mean_difference"]
+    quality = cohens_d(Z[groups.positive] @ unit, Z[groups.negative] @ unit)
+    details["quality_measure"] = QUALITY_MEASURES["mean_difference"]
     return Direction(name, vector, quality, "mean_difference", details)
 
 
 def _classifier_direction(
-    Z: np.ndarray,
-    in_positive: np.ndarray,
-    in_negative: np.ndarray,
-    name: str,
-    details: dict[str, Any],
+    Z: np.ndarray, groups: Groups, name: str, details: dict[str, Any]
 ) -> Direction:
     try:
         from sklearn.linear_model import LogisticRegression
@@ -374,15 +219,15 @@ def _classifier_direction(
         raise ImportError(
             "direction(..., method='classifier') needs scikit-learn: pip install scikit-learn"
         ) from None
-    rows = in_positive | in_negative
-    X, y = Z[rows], in_positive[rows].astype(int)
+    rows = groups.positive | groups.negative
+    X, y = Z[rows], groups.positive[rows].astype(int)
     classifier = LogisticRegression(max_iter=1000)
     classifier.fit(X, y)
     normal = np.asarray(classifier.coef_[0], dtype=np.float64)
     if not np.any(normal):
         raise ValueError(f"the classifier for {name!r} found no boundary between the groups.")
     unit = normal / np.linalg.norm(normal)
-    gap = float((Z[in_positive].mean(axis=0) - Z[in_negative].mean(axis=0)) @ unit)
+    gap = float(groups.mean_gap(Z) @ unit)
     if min(details["n_positive"], details["n_negative"]) >= _CV_FOLDS:
         folds = StratifiedKFold(_CV_FOLDS, shuffle=True, random_state=0)
         scores = cross_val_score(
@@ -403,7 +248,7 @@ def _classifier_direction(
 
 
 def _ordered_direction(Z: np.ndarray, labels: Any, bins: Any, name: str | None) -> Direction:
-    raw = _labels_array(labels, len(Z))
+    raw = labels_array(labels, len(Z))
     try:
         if raw.dtype.kind not in "biufO":
             raise TypeError
@@ -447,7 +292,7 @@ def _ordered_direction(Z: np.ndarray, labels: Any, bins: Any, name: str | None) 
     vector = per_unit * label_range
     if not np.any(vector):
         raise ValueError("the bin means do not change with the labels: there is no direction.")
-    quality = _spearman(values, Z @ (vector / np.linalg.norm(vector)))
+    quality = spearman(values, Z @ (vector / np.linalg.norm(vector)))
     what = getattr(labels, "name", None)
     return Direction(
         name=name or f"{what if isinstance(what, str) else 'labels'} (ordered)",
@@ -461,195 +306,10 @@ def _ordered_direction(Z: np.ndarray, labels: Any, bins: Any, name: str | None) 
             "counts": counts,
             "per_unit": per_unit,
             "label_range": label_range,
-            "quality_measure": _QUALITY_MEASURES["ordered"],
+            "quality_measure": QUALITY_MEASURES["ordered"],
         },
     )
 
 
-# ---------------------------------------------------------------------- groups
-def _groups(
-    Z: np.ndarray, labels: Any, positive: Any, negative: Any
-) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
-    """Boolean masks of the positive and negative rows, and how to describe them."""
-    n = len(Z)
-    if labels is None:
-        if positive is None:
-            raise ValueError(
-                "direction needs labels= (one per row of Z) with positive=, or positive= as "
-                "a boolean mask or row indices; got neither."
-            )
-        in_positive = _rows(positive, n, "positive")
-        in_negative = ~in_positive if negative is None else _rows(negative, n, "negative")
-        described: dict[str, Any] = {
-            "positive_name": "selection",
-            "negative_name": "rest" if negative is None else "other selection",
-            "positive": None,
-            "negative": None,
-        }
-    else:
-        values = _labels_array(labels, n)
-        if positive is None:
-            if values.dtype.kind != "b":
-                raise ValueError(
-                    "direction needs positive=: the label of the group it points toward; "
-                    f"the labels hold {_list_labels(_distinct(values))}."
-                )
-            positive, negative = True, False  # boolean labels: toward True
-        wanted_positive = _as_label_list(positive)
-        wanted_negative = None if negative is None else _as_label_list(negative)
-        shared = [p for p in wanted_positive if wanted_negative and p in wanted_negative]
-        if shared:
-            raise ValueError(
-                f"positive and negative must be different groups; both hold {shared[0]!r}."
-            )
-        as_objects = values.astype(object)
-        in_positive = _match(as_objects, wanted_positive, "positive")
-        if wanted_negative is None:
-            in_negative = ~in_positive
-        else:
-            in_negative = _match(as_objects, wanted_negative, "negative")
-        described = {
-            "positive_name": ", ".join(map(str, wanted_positive)),
-            "negative_name": "rest"
-            if wanted_negative is None
-            else ", ".join(map(str, wanted_negative)),
-            "positive": wanted_positive,
-            "negative": wanted_negative,
-        }
-    if (in_positive & in_negative).any():
-        raise ValueError(
-            f"positive and negative must be different groups; {(in_positive & in_negative).sum()}"
-            " row(s) are in both."
-        )
-    for side, mask in (("positive", in_positive), ("negative", in_negative)):
-        if not mask.any():
-            raise ValueError(f"the {side} group has no rows: every row is in the other group.")
-    return in_positive, in_negative, described
-
-
-def _match(values: np.ndarray, wanted: list[Any], side: str) -> np.ndarray:
-    mask = np.zeros(len(values), dtype=bool)
-    for label in wanted:
-        hits = np.asarray(values == label, dtype=bool)
-        if not np.any(hits):
-            raise ValueError(_missing_label_message(label, values, side))
-        mask |= hits
-    return mask
-
-
-def _missing_label_message(label: Any, values: np.ndarray, side: str) -> str:
-    distinct = _distinct(values)
-    as_text = {str(v): v for v in distinct}
-    close = difflib.get_close_matches(str(label), list(as_text), n=3)
-    hint = f" Did you mean {', '.join(repr(as_text[c]) for c in close)}?" if close else ""
-    return f"no row has the {side} label {label!r}; the labels hold {_list_labels(distinct)}.{hint}"
-
-
-def _rows(selection: Any, n: int, side: str) -> np.ndarray:
-    """A boolean mask ``(n,)`` from a mask or from row indices."""
-    array = np.asarray(selection)
-    if array.dtype.kind == "b":
-        if array.shape != (n,):
-            raise ValueError(
-                f"{side} as a boolean mask needs one value per row of Z ({n}); got shape "
-                f"{array.shape}."
-            )
-        return array.copy()
-    if array.dtype.kind not in "iu" or array.ndim > 1:
-        raise ValueError(
-            f"without labels, {side} must be a boolean mask or row indices; got "
-            f"{array.dtype} values of shape {array.shape}."
-        )
-    indices = array.reshape(-1).astype(np.int64)
-    if indices.size and (indices.min() < -n or indices.max() >= n):
-        raise ValueError(f"{side} holds row indices outside Z's {n} rows.")
-    mask = np.zeros(n, dtype=bool)
-    mask[indices] = True
-    return mask
-
-
-def _as_label_list(wanted: Any) -> list[Any]:
-    if isinstance(wanted, (list, tuple, set, frozenset, np.ndarray)):
-        items = list(wanted)
-        if not items:
-            raise ValueError("a group needs at least one label; got an empty list.")
-        return items
-    return [wanted]
-
-
-def _distinct(values: np.ndarray) -> list[Any]:
-    seen: dict[Any, None] = {}
-    for v in values.tolist():
-        seen.setdefault(v, None)
-    try:
-        return sorted(seen)
-    except TypeError:  # labels of mixed types keep their order of appearance
-        return list(seen)
-
-
-def _list_labels(distinct: Sequence[Any], limit: int = 20) -> str:
-    shown = ", ".join(repr(v) for v in distinct[:limit])
-    more = f" and {len(distinct) - limit} more" if len(distinct) > limit else ""
-    return f"{len(distinct)} distinct value(s): {shown}{more}"
-
-
-# ---------------------------------------------------------------------- checks and statistics
-def _labels_array(labels: Any, n: int) -> np.ndarray:
-    values = np.asarray(labels)
-    if values.ndim == 2 and values.shape[1] == 1:  # a one-column frame or array
-        values = values[:, 0]
-    if values.ndim != 1:
-        raise ValueError(
-            f"labels must be one label per row of Z, shape ({n},); got shape {values.shape}."
-        )
-    if len(values) != n:
-        raise ValueError(
-            f"labels has {len(values)} values for {n} rows of Z; give one label per row."
-        )
-    return values
-
-
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float, np.number)) and not isinstance(value, bool)
-
-
-def _orthonormal_basis(rows: np.ndarray) -> np.ndarray:
-    """Orthonormal rows spanning the given rows (dependent or zero rows add nothing)."""
-    _, singular, vt = np.linalg.svd(rows, full_matrices=False)
-    if not singular.size or singular[0] == 0:
-        return np.zeros((0, rows.shape[1]))
-    rank = int((singular > singular[0] * max(rows.shape) * np.finfo(float).eps).sum())
-    return vt[:rank]
-
-
-def _cohens_d(a: np.ndarray, b: np.ndarray) -> float:
-    """Gap between the means in units of the pooled standard deviation."""
-    dof = len(a) + len(b) - 2
-    if dof <= 0:
-        return math.nan
-    pooled = (((a - a.mean()) ** 2).sum() + ((b - b.mean()) ** 2).sum()) / dof
-    gap = float(a.mean() - b.mean())
-    if pooled <= 0:
-        return math.inf if gap > 0 else (-math.inf if gap < 0 else math.nan)
-    return gap / math.sqrt(pooled)
-
-
-def _spearman(x: np.ndarray, y: np.ndarray) -> float:
-    """Spearman's rank correlation (ties share their mean rank), without scipy."""
-    rx, ry = _ranks(x), _ranks(y)
-    rx -= rx.mean()
-    ry -= ry.mean()
-    scale = math.sqrt(float(rx @ rx) * float(ry @ ry))
-    return float(rx @ ry) / scale if scale > 0 else math.nan
-
-
-def _ranks(x: np.ndarray) -> np.ndarray:
-    """1-based ranks, ties given the mean of the ranks they span."""
-    order = np.argsort(x, kind="stable")
-    position = np.empty(len(x), dtype=np.int64)
-    position[order] = np.arange(len(x))
-    ordered = x[order]
-    starts = np.concatenate([[True], ordered[1:] != ordered[:-1]])
-    group = np.cumsum(starts)[position]  # 1-based tie group of each element
-    bounds = np.concatenate([np.flatnonzero(starts), [len(x)]]).astype(np.float64)
-    return 0.5 * (bounds[group - 1] + bounds[group] + 1)

@@ -12,7 +12,7 @@ import numpy as np
 
 from ._adapters import adapt
 from ._data import CheckedData, check_data, check_latents
-from ._directions import Direction
+from ._direction import Direction
 from ._latent_model import CannotDecodeError, LatentModel
 from ._neighbors import DataDistance, Distance, NeighborIndex
 from ._options import ExploreOptions

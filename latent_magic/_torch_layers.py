@@ -106,7 +106,12 @@ def _chain(
 
 
 def _flat(tensor: torch.Tensor) -> np.ndarray:
-    return tensor.detach().to("cpu").double().numpy().reshape(len(tensor), -1)
+    return _float64(tensor).reshape(len(tensor), -1)
+
+
+def _float64(tensor: torch.Tensor) -> np.ndarray:
+    """A tensor's values as float64 numpy (what the layers are compared and sent in)."""
+    return tensor.detach().to("cpu").double().numpy()
 
 
 def _functional(before: np.ndarray, after: np.ndarray) -> Layer | None:
@@ -127,9 +132,8 @@ def _translate(module: torch.nn.Module) -> list[Layer] | None:
     from torch import nn
 
     if isinstance(module, nn.Linear):
-        weight = module.weight.detach().to("cpu").double().numpy().T
-        bias = None if module.bias is None else module.bias.detach().to("cpu").double().numpy()
-        return [Layer.linear(weight, bias)]
+        bias = None if module.bias is None else _float64(module.bias)
+        return [Layer.linear(_float64(module.weight).T, bias)]
     if isinstance(module, nn.LeakyReLU):
         return [Layer("leaky_relu", param=float(module.negative_slope))]
     if isinstance(module, nn.ELU):
@@ -158,7 +162,7 @@ def _fold_batch_norm(linear: Layer, norm: torch.nn.BatchNorm1d) -> Layer:
 
     def numpy(t: torch.Tensor | None, default: float) -> np.ndarray:
         size = linear.bias.size  # type: ignore[union-attr]
-        return np.full(size, default) if t is None else t.detach().to("cpu").double().numpy()
+        return np.full(size, default) if t is None else _float64(t)
 
     scale = numpy(norm.weight, 1.0) / np.sqrt(numpy(norm.running_var, 1.0) + norm.eps)
     shift = numpy(norm.bias, 0.0) - numpy(norm.running_mean, 0.0) * scale

@@ -16,7 +16,8 @@ from ._arithmetic import ArithmeticResult, arithmetic
 from ._binary_traits import BinaryArray
 from ._client_decoder import client_decoder, find_client_layers, page_can_render
 from ._colors import label_colors
-from ._directions import Direction, direction, directions_of_axes
+from ._direction import Direction
+from ._directions import direction, directions_of_axes
 from ._messages import PageRequests
 from ._nonlinear import make_projection
 from ._options import ExploreOptions

@@ -5,7 +5,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from latent_magic._arithmetic import ArithmeticResult, ExpressionError, arithmetic, parse
+from latent_magic._arithmetic import ArithmeticResult, _Table, arithmetic
+from latent_magic._embeddings import adapt_table
+from latent_magic._expression import ExpressionError, parse
 from latent_magic._latent_model import LatentModel
 
 QUADRUPLES = [  # a - b + c ≈ d
@@ -181,6 +183,33 @@ def test_unknown_words_are_encoded_with_encode_text(table):
     result = arithmetic(space, "'a female monarch' + 0.0 * king")
     assert asked == [["a female monarch"]]  # known words are looked up, not encoded
     assert result.neighbors[0] == ("queen", pytest.approx(1.0))
+
+
+def test_a_float32_table_is_used_as_it_is():
+    labels, vectors = planted_table()
+    vectors = vectors.astype(np.float32)
+    assert _Table.of((labels, vectors)).vectors is vectors  # no float64 copy per query
+    assert _Table.of((labels, vectors.astype(int))).vectors.dtype == np.float64
+
+
+@pytest.mark.parametrize(
+    ("space", "error", "message"),
+    [
+        ({"a": [1.0, 2.0], "b": [1.0, 2.0, 3.0]}, ValueError, "'a' has 2, 'b' has 3"),
+        ((["a", "b"], [["x", "y"], ["z", "w"]]), TypeError, "must be numeric; got <U1"),
+        ((["a", "b"], np.array([[1.0, np.nan], [3.0, 4.0]])), ValueError, "NaN.*: 'a'"),
+        ((["a", "b", "c"], np.eye(4)), ValueError, "3 labels for 4 vectors"),
+        (("ab", np.eye(2)), TypeError, "sequence of labels first; got one string"),
+        ({}, ValueError, "empty"),
+    ],
+    ids=lambda v: v if isinstance(v, str) else "",
+)
+def test_tables_are_read_as_embedding_tables_are(space, error, message):
+    # One parser reads both: the same table gets the same complaint.
+    with pytest.raises(error, match=message):
+        arithmetic(space, "a")
+    with pytest.raises(error, match=message):
+        adapt_table(space)
 
 
 def test_an_unsupported_space_is_a_type_error():

@@ -5,7 +5,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from latent_magic._directions import Direction, direction, principal_directions
+from latent_magic._direction import Direction
+from latent_magic._directions import direction, principal_directions
 
 
 def cosine(a, b):

@@ -324,3 +324,12 @@ def test_an_embedding_needs_one_label_per_row(embedding):
         adapt_module(embedding)
     with pytest.raises(ValueError, match="expected 5 labels, got 4"):
         adapt_module(embedding, labels=list("abcd"))
+
+
+def test_hints_may_not_set_what_the_adapter_owns(embedding):
+    with pytest.raises(TypeError, match=r"decode cannot be given as hints.*LatentModel"):
+        adapt_module(embedding, labels=list("abcde"), decode=lambda Z: Z)
+    with pytest.raises(ValueError, match="batch_size must be a positive integer; got 0"):
+        adapt_module(embedding, labels=list("abcde"), batch_size=0)
+    with pytest.raises(ValueError, match="latent_dim must be a positive integer; got -1"):
+        adapt_module(embedding, labels=list("abcde"), latent_dim=-1)
