@@ -134,7 +134,7 @@ export class PreviewPanel {
       this.body.append(recordView(msg.features));
     } else if (msg.kind === "neighbors" && Array.isArray(msg.neighbors)) {
       this.clearBody();
-      this.body.append(neighboursView(msg.neighbors));
+      this.body.append(neighborsView(msg.neighbors));
     } else if (msg.kind === "html") {
       this.clearBody();
       const html = el("div", "lm-preview-html");
@@ -267,18 +267,18 @@ function sizeFor(node, width, height) {
 }
 
 /** The nearest labels, best first, each with its cosine similarity as a bar. */
-function neighboursView(neighbours) {
-  const list = el("ol", "lm-neighbours");
-  for (const n of neighbours) {
-    const row = el("li", "lm-neighbour");
+function neighborsView(neighbors) {
+  const list = el("ol", "lm-neighbors");
+  for (const n of neighbors) {
+    const row = el("li", "lm-neighbor");
     const score = Number(n.score);
-    const label = el("span", "lm-neighbour-label", String(n.label ?? ""));
+    const label = el("span", "lm-neighbor-label", String(n.label ?? ""));
     label.title = String(n.label ?? "");
-    const track = el("span", "lm-neighbour-track");
-    const bar = el("span", "lm-neighbour-bar");
+    const track = el("span", "lm-neighbor-track");
+    const bar = el("span", "lm-neighbor-bar");
     bar.style.width = `${Math.max(0, Math.min(1, score)) * 100}%`;
     track.append(bar);
-    row.append(label, track, el("span", "lm-neighbour-score", fmt(score)));
+    row.append(label, track, el("span", "lm-neighbor-score", fmt(score)));
     list.append(row);
   }
   return list;

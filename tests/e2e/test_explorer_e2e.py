@@ -50,7 +50,7 @@ def test_hovering_a_point_shows_its_label_and_image(quickstart):
         & (page[:, 1] > box["y"] + 20)
         & (page[:, 1] < box["y"] + box["height"] - 20)
     )
-    # A point with no neighbour within 8 px, so the cursor picks exactly it.
+    # A point with no neighbor within 8 px, so the cursor picks exactly it.
     distances = np.hypot(*(page[inside][:, None] - page[None]).transpose(2, 0, 1))
     distances[np.arange(len(inside)), inside] = np.inf
     lonely = inside[np.argmax(distances.min(axis=1))]

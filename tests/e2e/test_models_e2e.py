@@ -144,10 +144,10 @@ def test_an_embedding_table_lists_the_nearest_words_on_hover(open_notebook):
     nb.page.mouse.move(*view.to_page(points)[target], steps=3)
     nb.wait_for_js(
         "() => document.querySelector('.lm-preview-title').textContent.startsWith('horse')"
-        " && document.querySelectorAll('.lm-neighbour-label').length > 0",
+        " && document.querySelectorAll('.lm-neighbor-label').length > 0",
         what="the nearest words of 'horse'",
     )
-    shown = nb.page.locator(".lm-neighbour-label").all_inner_texts()
+    shown = nb.page.locator(".lm-neighbor-label").all_inner_texts()
     table = np.array(nb.kernel.eval("w.latents.tolist()"))
     unit = table / np.linalg.norm(table, axis=1, keepdims=True)
     similarity = unit @ unit[target]
@@ -155,7 +155,7 @@ def test_an_embedding_table_lists_the_nearest_words_on_hover(open_notebook):
     expected = [words[i] for i in np.argsort(-similarity)[: len(shown)]]
     assert shown == expected
     assert set(shown[:4]) <= {"cat", "dog", "sheep", "spider"}
-    nb.screenshot("table-neighbours", locator=view.root)
+    nb.screenshot("table-neighbors", locator=view.root)
 
 
 def _median_lightness(rgba: np.ndarray, faint: bool) -> float | None:

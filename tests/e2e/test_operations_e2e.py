@@ -145,7 +145,7 @@ TABLE = (
 )
 
 
-def test_arithmetic_box_shows_neighbours_and_marks_the_result(open_notebook):
+def test_arithmetic_box_shows_neighbors_and_marks_the_result(open_notebook):
     nb, view = open_map(open_notebook, TABLE, 154, run_timeout=120)
     box = nb.page.locator("input.lm-arith")
     box.fill("king - man + woman")

@@ -117,6 +117,13 @@ class MapView:
 
     def preview_pixels(self) -> np.ndarray:
         """The preview image's own pixels (grey), read back from the page."""
+        # A kernel reply landing now swaps the image's source (its PNG copy follows 120 ms
+        # later): wait for the image on display to have loaded, then read it.
+        self.nb.wait_for_js(
+            """() => { const img = document.querySelector('.lm-preview img.lm-preview-image');
+                       return img !== null && img.complete && img.naturalWidth > 0; }""",
+            what="the preview image to load",
+        )
         data = self.nb.page.evaluate(PREVIEW_PIXELS_JS)
         assert data is not None, "no preview image has loaded"
         return np.array(data["px"], dtype=np.uint8).reshape(data["h"], data["w"])

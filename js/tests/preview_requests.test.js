@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { DecodeClient } from "../decode_client.js";
+import { PreviewRequests } from "../preview_requests.js";
 
-/** A client with a fake send and fake timers the test fires by hand. */
+/** A slot with a fake send and fake timers the test fires by hand. */
 function fake(timeoutMs = 5000) {
   const sent = [];
   const timers = new Map();
   let nextTimer = 1;
-  const client = new DecodeClient((m) => sent.push(m), {
+  const requests = new PreviewRequests((m) => sent.push(m), {
     timeoutMs,
     setTimer: (fn, ms) => {
       const id = nextTimer++;
@@ -21,142 +21,142 @@ function fake(timeoutMs = 5000) {
     timers.clear();
     for (const t of due) t.fn();
   };
-  return { client, sent, timers, fireTimers };
+  return { requests, sent, timers, fireTimers };
 }
 
 test("the first request goes out at once with the protocol's shape", () => {
-  const { client, sent } = fake();
-  client.request(1.5, -2, null);
+  const { requests, sent } = fake();
+  requests.request(1.5, -2, null);
   assert.deepEqual(sent, [{ type: "decode", id: 1, x: 1.5, y: -2, index: null }]);
-  client.request(0, 0, 42);
+  requests.request(0, 0, 42);
   assert.equal(sent.length, 1, "at most one in flight");
 });
 
 test("a burst of 200 positions: only the final one is requested after the reply", () => {
-  const { client, sent } = fake();
-  client.request(0, 0, null);
-  for (let k = 1; k <= 200; k++) client.request(k, k * 2, k % 3 === 0 ? k : null);
+  const { requests, sent } = fake();
+  requests.request(0, 0, null);
+  for (let k = 1; k <= 200; k++) requests.request(k, k * 2, k % 3 === 0 ? k : null);
   assert.equal(sent.length, 1);
-  assert.equal(client.receive({ type: "preview", id: 1 }), true);
+  assert.equal(requests.receive({ type: "preview", id: 1 }), true);
   assert.equal(sent.length, 2);
   assert.deepEqual(sent[1], { type: "decode", id: 2, x: 200, y: 400, index: null });
-  assert.equal(client.receive({ type: "preview", id: 2 }), true);
+  assert.equal(requests.receive({ type: "preview", id: 2 }), true);
   assert.equal(sent.length, 2, "nothing pending, nothing sent");
 });
 
 test("replies with a foreign id do not release the in-flight slot", () => {
-  const { client, sent } = fake();
-  client.request(0, 0, 1);
-  client.request(0, 0, 2);
-  client.receive({ id: 99 });
+  const { requests, sent } = fake();
+  requests.request(0, 0, 1);
+  requests.request(0, 0, 2);
+  requests.receive({ id: 99 });
   assert.equal(sent.length, 1);
-  client.receive({ id: 1 });
+  requests.receive({ id: 1 });
   assert.equal(sent.length, 2);
   assert.equal(sent[1].index, 2);
 });
 
 test("hovering the same point again asks nothing new", () => {
-  const { client, sent } = fake();
-  client.request(1, 1, 7);
-  client.request(1, 1, 7);
-  client.receive({ id: 1 });
-  client.request(1, 1, 7);
+  const { requests, sent } = fake();
+  requests.request(1, 1, 7);
+  requests.request(1, 1, 7);
+  requests.receive({ id: 1 });
+  requests.request(1, 1, 7);
   assert.equal(sent.length, 1);
   // Moving away and back while the first is still in flight: the in-flight reply answers it.
-  client.request(5, 5, 8);
-  client.request(5, 5, 8);
-  client.request(1, 1, 7);
+  requests.request(5, 5, 8);
+  requests.request(5, 5, 8);
+  requests.request(1, 1, 7);
   assert.equal(sent.length, 2);
-  client.receive({ id: 2 });
+  requests.receive({ id: 2 });
   assert.equal(sent.length, 3);
   assert.equal(sent[2].index, 7);
 });
 
 test("a reply that never comes times out and lets the pending request go", () => {
-  const { client, sent, timers, fireTimers } = fake(5000);
-  client.request(0, 0, null);
-  client.request(1, 1, null);
+  const { requests, sent, timers, fireTimers } = fake(5000);
+  requests.request(0, 0, null);
+  requests.request(1, 1, null);
   assert.equal(timers.size, 1);
   assert.equal([...timers.values()][0].ms, 5000);
   fireTimers();
   assert.equal(sent.length, 2);
   assert.deepEqual(sent[1], { type: "decode", id: 2, x: 1, y: 1, index: null });
   // The late reply to request 1 is not shown over a newer one already on display.
-  assert.equal(client.receive({ id: 2 }), true);
-  assert.equal(client.receive({ id: 1 }), false);
+  assert.equal(requests.receive({ id: 2 }), true);
+  assert.equal(requests.receive({ id: 1 }), false);
 });
 
 test("after a timeout with nothing pending the same position can be asked again", () => {
-  const { client, sent, fireTimers } = fake();
-  client.request(3, 3, 5);
+  const { requests, sent, fireTimers } = fake();
+  requests.request(3, 3, 5);
   fireTimers();
-  client.request(3, 3, 5);
+  requests.request(3, 3, 5);
   assert.equal(sent.length, 2);
 });
 
 test("dispose clears the timer", () => {
-  const { client, timers } = fake();
-  client.request(0, 0, null);
-  client.dispose();
+  const { requests, timers } = fake();
+  requests.request(0, 0, null);
+  requests.dispose();
   assert.equal(timers.size, 0);
 });
 
 test("supersede drops replies already on their way", () => {
-  const { client, sent } = fake();
-  client.request(0, 0, null);
-  client.request(1, 1, null);
-  client.supersede();
-  assert.equal(client.receive({ id: 1 }), false, "stale after supersede");
+  const { requests, sent } = fake();
+  requests.request(0, 0, null);
+  requests.request(1, 1, null);
+  requests.supersede();
+  assert.equal(requests.receive({ id: 1 }), false, "stale after supersede");
   assert.equal(sent.length, 1, "the pending request was dropped too");
-  client.request(2, 2, null);
+  requests.request(2, 2, null);
   assert.equal(sent.length, 2);
-  assert.equal(client.receive({ id: 2 }), true);
+  assert.equal(requests.receive({ id: 2 }), true);
 });
 
 test("walk steps share the decode slot: the newest request wins, whichever kind", () => {
-  const { client, sent } = fake();
-  client.walk("smile", 0.5);
+  const { requests, sent } = fake();
+  requests.walk("smile", 0.5);
   assert.deepEqual(sent, [{ type: "walk", id: 1, direction: "smile", t: 0.5 }]);
-  for (let k = 1; k <= 50; k++) client.walk("smile", k / 20);
-  client.request(1, 2, 3); // the pointer came back to the map
+  for (let k = 1; k <= 50; k++) requests.walk("smile", k / 20);
+  requests.request(1, 2, 3); // the pointer came back to the map
   assert.equal(sent.length, 1, "one in flight, walk or decode");
-  assert.equal(client.receive({ id: 1 }), true);
+  assert.equal(requests.receive({ id: 1 }), true);
   assert.deepEqual(sent[1], { type: "decode", id: 2, x: 1, y: 2, index: 3 });
-  client.walk("smile", -1);
-  client.walk("age", -1);
-  client.receive({ id: 2 });
+  requests.walk("smile", -1);
+  requests.walk("age", -1);
+  requests.receive({ id: 2 });
   assert.deepEqual(sent[2], { type: "walk", id: 3, direction: "age", t: -1 });
 });
 
 test("the same walk step is not asked twice, until reset (e.g. a new anchor)", () => {
-  const { client, sent } = fake();
-  client.walk("smile", 1);
-  client.receive({ id: 1 });
-  client.walk("smile", 1);
+  const { requests, sent } = fake();
+  requests.walk("smile", 1);
+  requests.receive({ id: 1 });
+  requests.walk("smile", 1);
   assert.equal(sent.length, 1);
-  client.walk("age", 1);
+  requests.walk("age", 1);
   assert.equal(sent.length, 2, "same t, other direction: a new request");
-  client.receive({ id: 2 });
-  client.reset();
-  client.walk("age", 1);
+  requests.receive({ id: 2 });
+  requests.reset();
+  requests.walk("age", 1);
   assert.equal(sent.length, 3);
 });
 
 test("a walk reply replaces a hover preview only when it is newer", () => {
-  const { client } = fake();
-  client.request(0, 0, 1);
-  client.receive({ id: 1 });
-  client.walk("smile", 2);
-  client.supersede(); // a note that needed no kernel reply went up meanwhile
-  assert.equal(client.receive({ id: 2 }), false);
+  const { requests } = fake();
+  requests.request(0, 0, 1);
+  requests.receive({ id: 1 });
+  requests.walk("smile", 2);
+  requests.supersede(); // a note that needed no kernel reply went up meanwhile
+  assert.equal(requests.receive({ id: 2 }), false);
 });
 
 test("after a browser-decoded preview, replies already on their way are stale", () => {
-  const { client, sent } = fake();
-  client.request(0, 0, 7); // a point: in flight as id 1
-  client.supersede(); // empty space decoded in the browser is on display now
-  assert.equal(client.receive({ id: 1 }), false, "the older position's reply is stale");
-  client.request(1, 1, null); // the pointer rests: the kernel is asked for this spot
+  const { requests, sent } = fake();
+  requests.request(0, 0, 7); // a point: in flight as id 1
+  requests.supersede(); // empty space decoded in the browser is on display now
+  assert.equal(requests.receive({ id: 1 }), false, "the older position's reply is stale");
+  requests.request(1, 1, null); // the pointer rests: the kernel is asked for this spot
   assert.equal(sent.length, 2);
-  assert.equal(client.receive({ id: 2 }), true, "the resting position's own reply shows");
+  assert.equal(requests.receive({ id: 2 }), true, "the resting position's own reply shows");
 });

@@ -3,7 +3,7 @@
 // arrives (matched by id) or when the in-flight request times out (a reply that never comes
 // must not freeze the preview).
 
-export class DecodeClient {
+export class PreviewRequests {
   /**
    * @param {(content: object) => void} send sends one request to the kernel
    * @param {{timeoutMs?: number, setTimer?: Function, clearTimer?: Function}} [options]

@@ -1,0 +1,117 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { Previewer, REST_MS } from "../previewer.js";
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A 1 × 1 grey image decoded in the page: value = x + y. */
+const CLIENT = {
+  spec: {
+    kind: "image",
+    shape: [1, 1],
+    value_range: [0, 1],
+    layers: [{ op: "linear", in: 2, out: 1 }],
+  },
+  weights: new DataView(Float32Array.of(1, 1, 0).buffer),
+};
+
+/** A previewer over a fake panel; records requests, what the panel showed, and publications. */
+function setup({ decoder = { can_decode: true }, client = false } = {}) {
+  const log = { sent: [], panel: [], shown: [], changed: 0 };
+  const panel = {
+    showClient: (title, x, y, pixels) => log.panel.push(["client", x, y, pixels.data[0], title]),
+    showNote: (title, text) => log.panel.push(["note", text, title]),
+    show: (msg) => {
+      log.panel.push(["kernel", msg.id]);
+      return Promise.resolve();
+    },
+  };
+  const previewer = new Previewer({
+    send: (m) => log.sent.push(m),
+    panel,
+    decoder: () => decoder,
+    shown: (values) => log.shown.push(values),
+    changed: () => log.changed++,
+  });
+  if (client) previewer.loadClient(CLIENT.spec, CLIENT.weights);
+  return { previewer, log };
+}
+
+test("a point is asked of the kernel by its index", () => {
+  const { previewer, log } = setup({ client: true });
+  previewer.point(7, 1.5, 2.5);
+  assert.deepEqual(log.sent, [{ type: "decode", id: 1, x: 1.5, y: 2.5, index: 7 }]);
+  assert.deepEqual(log.panel, [], "a point's own latent is never decoded in the page");
+});
+
+test("without a decoder chain, empty space is asked of the kernel at once", () => {
+  const { previewer, log } = setup();
+  previewer.space(0.25, -1, 0);
+  assert.deepEqual(log.sent, [{ type: "decode", id: 1, x: 0.25, y: -1, index: null }]);
+});
+
+test("a model that cannot decode empty space gets a note and asks nothing", () => {
+  const { previewer, log } = setup({ decoder: { can_decode: false, reason: "no decoder" } });
+  previewer.space(0, 0, 0);
+  assert.deepEqual(log.panel, [["note", "no decoder", "empty space"]]);
+  assert.deepEqual(log.sent, []);
+});
+
+test("with a chain, empty space shows at once; the kernel is asked at rest", async () => {
+  const { previewer, log } = setup({ client: true });
+  previewer.space(0.25, 0.25, performance.now());
+  previewer.space(0.5, 0.25, performance.now());
+  assert.equal(log.panel.length, 2);
+  assert.deepEqual(log.panel[1].slice(0, 3), ["client", 0.5, 0.25]);
+  assert.equal(log.panel[1][3], 191, "0.75 of the value range");
+  assert.deepEqual(log.shown, [
+    { previewId: "c1", previewSource: "client" },
+    { previewId: "c2", previewSource: "client" },
+  ]);
+  assert.ok(previewer.previewMs >= 0);
+  assert.deepEqual(log.sent, [], "nothing asked while the pointer moves");
+  await sleep(REST_MS + 30);
+  assert.deepEqual(log.sent, [{ type: "decode", id: 1, x: 0.5, y: 0.25, index: null }]);
+  previewer.dispose();
+});
+
+test("a kernel reply older than a page-decoded preview is not shown", async () => {
+  const { previewer, log } = setup({ client: true });
+  previewer.point(3, 0, 0); // id 1 in flight
+  previewer.space(0.5, 0.5, performance.now()); // shown in the page: newer
+  previewer.receive({ type: "preview", id: 1 }, []);
+  await sleep(0);
+  assert.deepEqual(
+    log.panel.map((p) => p[0]),
+    ["client"],
+  );
+  previewer.dispose();
+});
+
+test("a kernel reply is published once the panel has shown it", async () => {
+  const { previewer, log } = setup();
+  previewer.point(3, 0, 0);
+  previewer.receive({ type: "preview", id: 1 }, []);
+  assert.deepEqual(log.shown, [], "not before the image decoded");
+  await sleep(0);
+  assert.deepEqual(log.shown, [{ previewId: "1", previewSource: "kernel" }]);
+});
+
+test("walk replies draw a trail of at most 16 steps; a hover reply ends it", () => {
+  const { previewer, log } = setup();
+  for (let k = 1; k <= 20; k++) {
+    previewer.walkTo("smile", k / 10);
+    previewer.receive({ type: "preview", id: k, walk_xy: [k, -k] }, []);
+  }
+  assert.equal(previewer.walk.length, 32);
+  assert.deepEqual(previewer.walk.slice(-2), [20, -20]);
+  assert.deepEqual(previewer.walk.slice(0, 2), [5, -5]);
+  assert.equal(log.changed, 20);
+  previewer.walkTo("age", 0.5); // another direction starts a new trail
+  assert.equal(previewer.walk, null);
+  previewer.walkTo("smile", 0.5);
+  previewer.receive({ type: "preview", id: 21, walk_xy: [1, 1] }, []);
+  previewer.point(2, 0, 0);
+  previewer.receive({ type: "preview", id: 22 }, []);
+  assert.equal(previewer.walk, null);
+});

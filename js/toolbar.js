@@ -1,0 +1,77 @@
+// The toolbar above the map: the tool buttons (one pressed) and the action buttons. Buttons
+// carry `data-tool` / `data-action` (docs/protocol.md), which the e2e tests click by; the
+// widget decides what an action does.
+
+import { el } from "./dom.js";
+
+const TOOLS = [
+  [
+    "pan",
+    "Pan",
+    "Drag: pan · wheel: zoom · click a point: select (shift: toggle) · double-click: fit",
+  ],
+  ["lasso", "Lasso", "Drag around points to select them (shift: add)"],
+  ["pin", "Pin", "Click to pin a synthetic point (or press p over the map)"],
+  ["anchor", "Anchor", "Click a point or a spot to make it the anchor"],
+];
+const ACTIONS = [
+  ["clear-selection", "Clear selection", "Escape"],
+  ["clear-pins", "Clear pins", ""],
+  ["reset-view", "Reset view", "Fit all points"],
+  ["toggle-ops", "Operations", "Show or hide axes, walking, directions and arithmetic"],
+];
+
+export class Toolbar {
+  /**
+   * @param {(tool: string) => void} onTool a tool button was pressed
+   * @param {(action: string) => void} onAction an action button was pressed
+   */
+  constructor(onTool, onAction) {
+    this.root = el("div", "lm-toolbar");
+    this.tools = new Map();
+    for (const [tool, label, title] of TOOLS) {
+      const b = el("button", "lm-button lm-tool", label);
+      b.type = "button";
+      b.dataset.tool = tool;
+      b.title = title;
+      this.tools.set(tool, b);
+      this.root.append(b);
+    }
+    this.root.append(el("span", "lm-spacer"));
+    for (const [action, label, title] of ACTIONS) {
+      const b = el("button", "lm-button lm-action", label);
+      b.type = "button";
+      b.dataset.action = action;
+      b.title = title;
+      this.root.append(b);
+    }
+    this.opsToggle = this.root.lastElementChild;
+    this.opsToggle.classList.add("lm-ops-toggle");
+    this.opsToggle.setAttribute("aria-expanded", "true");
+
+    this.onClick = (event) => {
+      const b = event.target.closest("button");
+      if (!b || !this.root.contains(b)) return;
+      if (b.dataset.tool) onTool(b.dataset.tool);
+      if (b.dataset.action) onAction(b.dataset.action);
+    };
+    this.root.addEventListener("click", this.onClick);
+  }
+
+  /** Shows `tool` as the pressed one. */
+  showTool(tool) {
+    for (const [name, b] of this.tools) {
+      b.classList.toggle("lm-active", name === tool);
+      b.setAttribute("aria-pressed", String(name === tool));
+    }
+  }
+
+  /** Shows whether the operations bar is open. */
+  showOps(open) {
+    this.opsToggle.setAttribute("aria-expanded", String(open));
+  }
+
+  dispose() {
+    this.root.removeEventListener("click", this.onClick);
+  }
+}
