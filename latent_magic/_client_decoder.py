@@ -170,7 +170,12 @@ def client_decoder(
     and anchor; empty when previews cannot be computed in the browser."""
     projection, renderer = space.projection, space.renderer
     none = np.zeros(0, np.float32)
-    if found is None or not isinstance(projection, LinearProjection) or space.shows_neighbors:
+    if (
+        found is None
+        or not isinstance(projection, LinearProjection)
+        or not space.lift_is_affine  # the local lift is not one affine map
+        or space.shows_neighbors
+    ):
         return {}, none
     layers = found.layers
     first = layers[0]

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from ._data import as_latents
+from ._prior import typical_norms
 
 METRICS = ("cosine", "euclidean")
 _CHUNK_ROWS = 65536  # rows of the table scored at once: bounded memory for any table size
@@ -157,8 +158,11 @@ class DataDistance:
     to the nearest *distinct* latent: exact duplicates do not make the typical gap 0.
     """
 
-    def __init__(self, Z: np.ndarray) -> None:
+    def __init__(self, Z: np.ndarray, prior: bool = False) -> None:
         self.latents = as_latents(Z)
+        # A standard normal prior: a latent off its typical shell is off the data, however near
+        # a sample it is (in high dimensions the hollow centre is near every sample).
+        self._norms = typical_norms(self.latents.shape[1]) if prior else None
         self._typical: float | None = None
         self._index: NeighborIndex | None = None
 
@@ -183,7 +187,11 @@ class DataDistance:
         distance = float(distances[0, 0])
         typical = self.typical
         ratio = distance / typical if typical > 0 else _ratio_to_a_single_point(distance)
-        return Distance(distance, typical, ratio, bool(ratio > OFF_DATA_RATIO))
+        norm = float(np.linalg.norm(z))
+        typical_norm = self._norms is None or self._norms[0] <= norm <= self._norms[1]
+        return Distance(
+            distance, typical, ratio, typical_norm, ratio > OFF_DATA_RATIO or not typical_norm
+        )
 
 
 @dataclass(frozen=True)
@@ -193,7 +201,8 @@ class Distance:
     distance: float  # to the nearest fitted latent
     typical: float  # median nearest-neighbor distance among the fitted latents
     ratio: float  # distance / typical
-    off_data: bool  # ratio > OFF_DATA_RATIO
+    typical_norm: bool  # under a Gaussian prior: its norm is one the prior gives (else True)
+    off_data: bool  # ratio > OFF_DATA_RATIO, or a norm the prior does not give
 
 
 def nearest_exact(

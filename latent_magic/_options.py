@@ -14,6 +14,7 @@ import numpy as np
 from ._latent_model import DEFAULT_SAMPLES
 from ._suggest import did_you_mean
 
+LIFTS = ("auto", "local", "affine")
 MIN_HEIGHT = 50  # CSS pixels: a map any smaller has no room to show points
 
 
@@ -46,6 +47,12 @@ class ExploreOptions:
         The map: the top two principal axes (exact), or a non-linear map (approximate).
     axes : (x, y), optional
         Two directions (Direction objects, vectors, or names such as "PC 3") as the axes.
+    lift : {"auto", "local", "affine"}
+        How a map position becomes a latent. ``"affine"``: the plane coordinates of the
+        position, every other component from the anchor. ``"local"``: the plane coordinates,
+        the rest from the latents near the position, at their norm (where a generator's
+        latents live). ``"auto"``: local for a generator with a Gaussian prior
+        (``LatentModel(prior=True)``), affine otherwise.
     """
 
     labels: Any = field(
@@ -80,7 +87,15 @@ class ExploreOptions:
         metadata=_magic("two directions as the axes: names (e.g. PC 3) or variables, A,B", "axes"),
     )
 
+    lift: str = field(
+        default="auto", metadata=_magic("auto (default), local or affine: see explore?", "text")
+    )
+
     def __post_init__(self) -> None:
+        if self.lift not in LIFTS:
+            raise ValueError(
+                f"lift must be one of {', '.join(map(repr, LIFTS))}; got {self.lift!r}."
+            )
         _check_int("height", self.height, MIN_HEIGHT)
         _check_int("n_samples", self.n_samples, 1)
         _check_int("seed", self.seed, 0)

@@ -14,8 +14,10 @@ from ._adapters import adapt
 from ._data import CheckedData, check_data, check_latents
 from ._direction import Direction
 from ._latent_model import CannotDecodeError, LatentModel
+from ._local_lift import LocalLift
 from ._neighbors import DataDistance, Distance, NeighborIndex
-from ._options import ExploreOptions
+from ._options import LIFTS, ExploreOptions
+from ._prior import keep_norm
 from ._projection import LinearProjection, Projection, pca_projection, principal_axes
 from ._renderers import CallableRenderer, ImageRenderer, Preview, RecordRenderer
 
@@ -30,6 +32,7 @@ class Walk:
     t: np.ndarray  # (steps,) in standard deviations of the data along the direction
     latents: np.ndarray  # (steps, d) float64
     outputs: np.ndarray | None  # (steps, ...) decoded, or None for a model that cannot decode
+    note: str = ""  # how the steps were made, in words
 
 
 class LatentSpace:
@@ -72,9 +75,13 @@ class LatentSpace:
         self.projection: Projection = pca_projection(latents, self.principal)
         self.points = self._map(self.projection)
         self._distance: DataDistance | None = None
+        self._local: LocalLift | None = None
+        # A Gaussian prior's latents lie on a shell, not on a plane through its centre; with
+        # two dimensions or fewer the map plane is the whole space and the lifts agree.
+        self._lift_mode = "local" if model.prior and self.dim > 2 else "affine"
         self._index: NeighborIndex | None = None
         self._spreads: dict[bytes, float] = {}
-        self._anchor = latents.mean(axis=0, dtype=np.float64)
+        self._anchor = self._default_anchor()
         model.probe_decode(self._anchor)
         # Texts and items decode to their nearest neighbors among the map's own points.
         self.renderer = renderer
@@ -89,7 +96,34 @@ class LatentSpace:
     def cannot_preview_reason(self) -> str:
         return "" if self.can_preview else (self.model.cannot_decode_reason or "")
 
-    # ------------------------------------------------------------------ anchor
+    # ------------------------------------------------------------------ anchor and lift
+    def _default_anchor(self) -> np.ndarray:
+        """The mean latent; for a generator with a Gaussian prior, the sample drawn nearest the
+        map's centre (the mean lies in the prior's hollow centre, where nothing was sampled)."""
+        mean = self.latents.mean(axis=0, dtype=np.float64)
+        if not self.model.prior:
+            return mean
+        centre = self.project(mean)[0]
+        nearest = int(np.argmin(((self.points - centre) ** 2).sum(axis=1)))
+        return self.latents[nearest].astype(np.float64)
+
+    @property
+    def lift_mode(self) -> str:
+        """``"local"``: plane coordinates from the cursor, the rest from the latents near it at
+        their norm; ``"affine"``: the rest from the anchor. A non-linear map interpolates."""
+        return self._lift_mode
+
+    @lift_mode.setter
+    def lift_mode(self, mode: str) -> None:
+        if mode not in LIFTS[1:]:
+            raise ValueError(f"the lift is one of {', '.join(map(repr, LIFTS[1:]))}; got {mode!r}.")
+        self._lift_mode = mode
+
+    @property
+    def lift_is_affine(self) -> bool:
+        """Whether a map position lifts by one affine map (what the page can compute)."""
+        return isinstance(self.projection, LinearProjection) and self._lift_mode == "affine"
+
     @property
     def anchor(self) -> np.ndarray:
         return self._anchor.copy()
@@ -115,6 +149,7 @@ class LatentSpace:
         """Lay the latents out anew; everything else (anchor, model) stays."""
         self.points = self._map(projection)
         self.projection = projection
+        self._local = None  # built on the old positions
 
     def _map(self, projection: Projection) -> np.ndarray:
         points = np.asarray(projection.transform(self.latents), dtype=np.float32)
@@ -144,14 +179,24 @@ class LatentSpace:
         return self._spreads[key]
 
     def walk_latents(self, direction: Direction, t: np.ndarray) -> np.ndarray:
-        """``anchor + t · SD · unit(direction)`` for each ``t``: ``(len(t), d)`` float64."""
+        """``anchor + t · SD · unit(direction)`` for each ``t``: ``(len(t), d)`` float64; for a
+        generator with a Gaussian prior, each step at the anchor's norm (on the prior's shell,
+        not through its hollow centre)."""
         step = self.spread_along(direction) * direction.unit
-        return self._anchor + np.asarray(t, dtype=np.float64)[:, None] * step
+        Z = self._anchor + np.asarray(t, dtype=np.float64)[:, None] * step
+        return keep_norm(Z, float(np.linalg.norm(self._anchor))) if self.model.prior else Z
+
+    def walk_note(self) -> str:
+        """How :meth:`walk_latents` makes its steps, in words."""
+        if self.model.prior:
+            norm = float(np.linalg.norm(self._anchor))
+            return f"from the anchor, each step rescaled to the anchor's norm ({norm:.2f})"
+        return "from the anchor, in straight steps"
 
     def distance_from_data(self, z: np.ndarray) -> Distance:
         """How far ``z`` is from the data, relative to the typical spacing of the data."""
         if self._distance is None:
-            self._distance = DataDistance(self.latents)
+            self._distance = DataDistance(self.latents, prior=self.model.prior)
         return self._distance.measure(z)
 
     # ------------------------------------------------------------------ map ⇄ latent
@@ -167,10 +212,16 @@ class LatentSpace:
                 raise TypeError(f"{name} must be a number (a map position); got {value!r}.")
             if not math.isfinite(value):
                 raise ValueError(f"{name} must be a finite map position; got {value}.")
-        return self.projection.inverse(np.array([[x, y]], dtype=np.float64), self._anchor)[0]
+        return self.lift_many(np.array([[x, y]], dtype=np.float64))[0]
 
     def lift_many(self, P: np.ndarray) -> np.ndarray:
-        return self.projection.inverse(P, self._anchor)
+        """Latents ``(m, d)`` float64 at map positions ``(m, 2)``, by the space's lift."""
+        projection = self.projection
+        if self._lift_mode == "local" and isinstance(projection, LinearProjection):
+            if self._local is None:
+                self._local = LocalLift(self.latents, self.points, projection)
+            return self._local(P)
+        return projection.inverse(P, self._anchor)
 
     def decode_at(self, x: float, y: float) -> np.ndarray:
         return self.model.decode(self.lift(x, y)[None])[0]

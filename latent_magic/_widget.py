@@ -25,6 +25,11 @@ from ._space import LatentSpace, Walk, build_space
 
 _STATIC = Path(__file__).parent / "static"
 _log = logging.getLogger("latent_magic")
+# The status line says how empty space is lifted to a latent.
+_LIFT_WORDS = {
+    "local": "empty space lifted from the latents near it, at their norm",
+    "affine": "empty space lifted through the anchor",
+}
 
 
 def _bundle(name: str) -> Path:
@@ -91,6 +96,8 @@ class LatentExplorer(anywidget.AnyWidget):
     def __init__(self, model: Any, data: Any = None, **options: Any) -> None:
         opts = ExploreOptions.of(options, "LatentExplorer")
         space = build_space(model, data, opts)
+        if opts.lift != "auto":
+            space.lift_mode = opts.lift
         colors = label_colors(space.labels, len(space.rows), title=space.label_title)
         self._space = space
         self._directions = _principal_axes(space)
@@ -259,10 +266,31 @@ class LatentExplorer(anywidget.AnyWidget):
 
     @anchor.setter
     def anchor(self, vector: Any) -> None:
+        """Setting the anchor makes it fill in what the map plane cannot show: the lift
+        becomes ``"affine"`` (``w.lift_mode = "local"`` goes back). Walks start from it."""
         self._space.anchor = vector
-        for name, value in self._client_decoder_state().items():
-            self.set_trait(name, value)
-        self._anchor_xy = [float(v) for v in self._space.project(self._space.anchor)[0]]
+        with self.hold_sync():
+            if self._space.lift_mode == "local":
+                self.lift_mode = "affine"
+            for name, value in self._client_decoder_state().items():
+                self.set_trait(name, value)
+            self._anchor_xy = [float(v) for v in self._space.project(self._space.anchor)[0]]
+
+    @property
+    def lift_mode(self) -> str:
+        """How a map position becomes a latent (``lift``, ``decode_at``, hover, pins):
+        ``"local"``, its plane coordinates and the rest from the latents near it at their norm
+        (where a generator's latents live); ``"affine"``, the rest from the anchor."""
+        return self._space.lift_mode
+
+    @lift_mode.setter
+    def lift_mode(self, mode: str) -> None:
+        self._space.lift_mode = mode
+        with self.hold_sync():
+            for name, value in self._client_decoder_state().items():
+                self.set_trait(name, value)
+            self._decoder = {**self._decoder, "lift": self._space.lift_mode}
+            self._update_status()
 
     def lift(self, x: float, y: float) -> np.ndarray:
         """``(d,)`` float64: the latent vector at map position ``(x, y)``."""
@@ -333,7 +361,7 @@ class LatentExplorer(anywidget.AnyWidget):
         Z = self._space.walk_latents(axis, t)
         model = self._space.model
         outputs = model.decode(Z) if model.can_decode else None
-        return Walk(axis.name, t, Z, outputs)
+        return Walk(axis.name, t, Z, outputs, self._space.walk_note())
 
     def _direction(self, d: Direction | str | Any) -> Direction:
         if isinstance(d, Direction):
@@ -418,6 +446,7 @@ class LatentExplorer(anywidget.AnyWidget):
                 "can_decode": space.can_preview,
                 "exact": space.projection.exact,
                 "reason": space.cannot_preview_reason,
+                "lift": space.lift_mode,
             },
         }
 
@@ -446,6 +475,8 @@ class LatentExplorer(anywidget.AnyWidget):
         if dropped:
             parts.append(f"{dropped:,} rows left out (NaN or inf)")
         parts.append(f"{space.dim}-d latents of {space.model.name}")
+        if space.can_preview and not space.shows_neighbors:
+            parts.append(_LIFT_WORDS.get(space.lift_mode, space.lift_mode))
         if self._callback_error:
             parts.append(self._callback_error)
         self._status = " · ".join(parts)

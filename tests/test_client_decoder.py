@@ -78,7 +78,7 @@ def test_functional_activations_batch_norm_and_colour_images_run_in_the_page(fro
     G.norm.running_mean.normal_()
     G.norm.running_var.uniform_(0.5, 2.0)
     G.train()  # decoding puts it in eval mode: the running statistics are what is sent
-    w = explore(G, latent_dim=5, n_samples=300)
+    w = explore(G, latent_dim=5, n_samples=300, lift="affine")  # the lift the page computes
     ops = [layer["op"] for layer in w._client_decoder["layers"]]
     assert ops == ["linear", "leaky_relu", "linear", "sigmoid"], "batch norm folded away"
     assert w._client_decoder["shape"] == [4, 6, 3]
@@ -90,7 +90,8 @@ def test_autoencoders_send_only_their_decoder(frontend, digits):
     X, _ = digits
     images = torch.tensor(X[:300] / 16.0, dtype=torch.float32).reshape(-1, 1, 8, 8)
     for model in (DigitVAE(latent=4), SubmoduleAutoencoder(latent=3), MLPGenerator()):
-        data = {} if isinstance(model, MLPGenerator) else {"data": images}
+        # A generator's default (local) lift is not one affine map; its affine lift is.
+        data = {"lift": "affine"} if isinstance(model, MLPGenerator) else {"data": images}
         w = explore(model, n_samples=300, **data)
         assert_page_decodes_like_the_kernel(w)
 

@@ -40,7 +40,7 @@ def test_explore_maps_every_row_with_binary_state(widget, digits, digits_pca):
     assert widget._legend["names"] == [str(d) for d in range(10)]
     codes = np.frombuffer(widget._codes, np.uint8)
     assert widget._legend["names"][codes[0]] == str(y[0])
-    assert widget._decoder == {"can_decode": True, "exact": True, "reason": ""}
+    assert widget._decoder == {"can_decode": True, "exact": True, "reason": "", "lift": "affine"}
     assert widget._status.startswith("1,797 points")
 
 
