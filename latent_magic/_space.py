@@ -119,6 +119,14 @@ class LatentSpace:
             raise ValueError(f"the lift is one of {', '.join(map(repr, LIFTS[1:]))}; got {mode!r}.")
         self._lift_mode = mode
 
+    def lift_words(self) -> str:
+        """How empty space becomes a latent, for the status line."""
+        if not isinstance(self.projection, LinearProjection):
+            return "empty space interpolated from the nearest points' latents"
+        if self._lift_mode == "local":
+            return "empty space lifted from the latents near it, at their norm"
+        return "empty space lifted through the anchor"
+
     @property
     def lift_is_affine(self) -> bool:
         """Whether a map position lifts by one affine map (what the page can compute)."""

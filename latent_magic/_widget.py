@@ -25,11 +25,6 @@ from ._space import LatentSpace, Walk, build_space
 
 _STATIC = Path(__file__).parent / "static"
 _log = logging.getLogger("latent_magic")
-# The status line says how empty space is lifted to a latent.
-_LIFT_WORDS = {
-    "local": "empty space lifted from the latents near it, at their norm",
-    "affine": "empty space lifted through the anchor",
-}
 
 
 def _bundle(name: str) -> Path:
@@ -476,7 +471,7 @@ class LatentExplorer(anywidget.AnyWidget):
             parts.append(f"{dropped:,} rows left out (NaN or inf)")
         parts.append(f"{space.dim}-d latents of {space.model.name}")
         if space.can_preview and not space.shows_neighbors:
-            parts.append(_LIFT_WORDS.get(space.lift_mode, space.lift_mode))
+            parts.append(space.lift_words())
         if self._callback_error:
             parts.append(self._callback_error)
         self._status = " · ".join(parts)

@@ -117,3 +117,28 @@ def test_off_data_flags_the_hollow_centre_and_not_the_faces(faces_map):
     plain = explore(w.model, data=w.latents, lift="affine")
     plain.anchor = w.latents.mean(axis=0)
     assert all(plain._space.distance_from_data(plain.lift(x, y)).off_data for x, y in grid)
+
+
+def test_the_lift_is_chosen_stated_and_switched(faces_map):
+    w = explore(faces_map.model, data=faces_map.latents[:200])
+    assert w.lift_mode == "local"
+    assert "lifted from the latents near it, at their norm" in w._status
+    assert w._decoder["lift"] == "local"
+    x, y = w.points[:2].mean(axis=0)
+    local = w.lift(x, y)
+    w.anchor = w.latents[5]  # a fixed anchor: it fills in what the plane cannot show
+    assert w.lift_mode == "affine"
+    assert "lifted through the anchor" in w._status
+    affine = w.lift(x, y)
+    plane = np.linalg.qr(w._space.projection.basis.T)[0]  # (d, 2)
+    off = np.eye(100) - plane @ plane.T  # what the map cannot see comes from the anchor
+    np.testing.assert_allclose(off @ affine, off @ w.latents[5], atol=1e-6)
+    assert not np.allclose(affine, local)
+    np.testing.assert_allclose(w.project(affine), [[x, y]], atol=1e-9)
+    w.lift_mode = "local"
+    np.testing.assert_allclose(w.lift(x, y), local)
+    with pytest.raises(ValueError, match="the lift is one of 'local', 'affine'; got 'sideways'"):
+        w.lift_mode = "sideways"
+    assert w.lift_mode == "local"
+    with pytest.raises(ValueError, match="lift must be one of 'auto', 'local', 'affine'"):
+        explore(faces_map.model, data=faces_map.latents[:50], lift="curved")
