@@ -141,7 +141,7 @@ class PageRequests:
         steps = _integer(content, "steps", 9)
         strip = self.widget.walk(_text(content, "direction"), steps, (t0, t1))
         self.widget._add_pins(strip.latents)
-        self.notice(f"pinned {len(strip.t)} steps along {strip.direction!r}")
+        self.notice(f"pinned {len(strip.t)} steps along {strip.direction!r}, {strip.note}")
 
     # ------------------------------------------------------------------ groups and directions
     def _set_group(self, content: dict[str, Any], _buffers: list[Any]) -> None:

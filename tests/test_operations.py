@@ -100,7 +100,7 @@ def test_the_walk_slider_previews_and_pins_a_strip(planted, frontend):
     assert frontend.custom_messages()[-1][0] == {
         "type": "notice",
         "level": "info",
-        "text": "pinned 9 steps along 'PC 1'",
+        "text": "pinned 9 steps along 'PC 1', from the anchor, in straight steps",
     }
 
 
