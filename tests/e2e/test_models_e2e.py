@@ -56,7 +56,9 @@ MLP_GENERATOR = (
     "torch.manual_seed(0)\n"
     "G = nn.Sequential(nn.Linear(4, 64), nn.ReLU(), nn.Linear(64, 256), nn.Tanh(),\n"
     "                  nn.Unflatten(1, (1, 16, 16)))\n"
-    "w = latent_magic.explore(G, latent_dim=4, n_samples=500)\n"
+    # The affine lift is one affine map, which the page folds into the decoder's first layer
+    # (a generator's default, local lift decodes in the kernel).
+    "w = latent_magic.explore(G, latent_dim=4, n_samples=500, lift='affine')\n"
     "w"
 )
 
