@@ -1,4 +1,5 @@
-"""Validate the user's data before it reaches the model: shape, feature count, non-finite rows."""
+"""Validate the user's data before it reaches the model: shape, feature count, non-finite rows,
+labels."""
 
 from __future__ import annotations
 
@@ -116,6 +117,38 @@ def as_latents(Z: Any, what: str = "the latent vectors") -> np.ndarray:
         rows = ", ".join(str(i) for i in bad[:5]) + (", …" if len(bad) > 5 else "")
         raise ValueError(f"{what} hold NaN or infinite values ({len(bad)} rows: {rows}).")
     return Z if Z.dtype.kind == "f" else Z.astype(np.float64)
+
+
+def check_labels(labels: Any) -> np.ndarray:
+    """Labels as a 1-D array of one number or string per row, or a ``ValueError`` naming the
+    first row whose label is not one (a tuple, a list, an array)."""
+    try:
+        values: np.ndarray | None = np.asarray(labels)
+    except ValueError:  # ragged: numpy's "inhomogeneous shape"
+        values = None
+    if values is not None and values.ndim == 1:
+        return values
+    for row, label in enumerate(labels):
+        if not _is_scalar(label):
+            kind = "NumPy array" if isinstance(label, np.ndarray) else type(label).__name__
+            article = "an" if kind[:1].lower() in "aeiou" else "a"
+            shown = repr(label)
+            shown = shown if len(shown) <= 60 else shown[:59] + "…"
+            raise ValueError(
+                f"labels must be one number or string per row; the label of row {row} is "
+                f"{article} {kind}, {shown}."
+            )
+    shape = None if values is None else values.shape
+    raise ValueError(f"labels must be one number or string per row (1-D); got shape {shape}.")
+
+
+def _is_scalar(value: Any) -> bool:
+    if isinstance(value, str | bytes):
+        return True
+    try:
+        return bool(np.ndim(value) == 0)
+    except ValueError:  # a ragged sequence
+        return False
 
 
 def as_vector(vector: Any, what: str) -> np.ndarray:

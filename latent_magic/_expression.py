@@ -3,9 +3,10 @@
 An expression is a linear combination of labels: words, or quoted labels (``'new york'``,
 ``"ice cream"``) for labels with spaces or operator characters, with numeric coefficients
 (``0.5*a``, ``a * 2``, ``a / 2``), ``+`` and ``-``, a leading sign and parentheses
-(``(king + queen) / 2``). A bare word that reads as a number is a coefficient: quote labels
-such as ``'7'``. Mistakes raise :class:`ExpressionError`, a ``ValueError`` whose
-message shows the expression with a caret under the offending column.
+(``(king + queen) / 2``, nested at most ``MAX_DEPTH`` deep). A bare word that reads as a
+number is a coefficient: quote labels such as ``'7'``. Mistakes raise
+:class:`ExpressionError`, a ``ValueError`` whose message shows the expression with a caret
+under the offending column.
 
 Only text is read here; what the labels stand for is ``_arithmetic``'s business.
 """
@@ -20,6 +21,9 @@ __all__ = ["ExpressionError", "parse", "parse_with_columns"]
 _OPERATORS = {"+": "+", "-": "-", "−": "-", "*": "*", "×": "*", "/": "/", "(": "(", ")": ")"}
 _QUOTES = "'\""
 _NUMBER = re.compile(r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+# Each level of parentheses is a few Python frames deep: a bound keeps a pasted or generated
+# expression from exhausting the interpreter's stack, far beyond anything typed by hand.
+MAX_DEPTH = 100
 
 
 class ExpressionError(ValueError):
@@ -38,7 +42,22 @@ class ExpressionError(ValueError):
         self.expression = expression
         self.position = position
         shown = re.sub(r"\s", " ", expression)  # tabs and newlines would shift the caret
-        super().__init__(f"{problem}\n    {shown}\n    {' ' * position}^")
+        shown, column = _window(shown, position)
+        super().__init__(f"{problem}\n    {shown}\n    {' ' * column}^")
+
+
+_SHOWN = 72  # characters of a long expression shown around the offending column
+
+
+def _window(text: str, position: int) -> tuple[str, int]:
+    """``text`` cut to about ``_SHOWN`` characters around ``position``, and the position's
+    column in what is shown: a pasted expression of thousands of characters stays readable."""
+    if len(text) <= _SHOWN:
+        return text, position
+    start = max(0, min(position - _SHOWN // 2, len(text) - _SHOWN))
+    before = "…" if start > 0 else ""
+    after = "…" if start + _SHOWN < len(text) else ""
+    return before + text[start : start + _SHOWN] + after, position - start + len(before)
 
 
 def parse(expression: str) -> list[tuple[float, str]]:
@@ -145,6 +164,7 @@ class _Parser:
         self.text = expression
         self.tokens = _tokens(expression)
         self.at = 0
+        self.depth = 0  # parentheses open around the current token
 
     @property
     def token(self) -> _Token:
@@ -213,8 +233,12 @@ class _Parser:
             self.at += 1
             return _Value(terms={token.text: 1.0}, positions={token.text: token.position})
         if token.kind == "(":
+            if self.depth == MAX_DEPTH:
+                raise self.fail(f"parentheses nested deeper than {MAX_DEPTH}", token)
             self.at += 1
+            self.depth += 1
             value = self.expression()
+            self.depth -= 1
             if self.token.kind != ")":
                 if self.token.kind == "end":
                     raise self.fail("this '(' is never closed", token)

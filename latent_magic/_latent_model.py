@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -10,6 +11,7 @@ import numpy as np
 KINDS = ("image", "record", "text", "custom")
 DATA_KINDS = ("table", "array", "text")
 DEFAULT_SAMPLES = 2000  # latents drawn from a generator's prior when no data are given
+IMAGE_CHANNELS = (1, 3, 4)  # grey, RGB, RGBA: what the page paints
 
 
 class CannotDecodeError(RuntimeError):
@@ -136,14 +138,16 @@ class LatentModel:
             )
         return np.asarray(self._decode(Z))
 
-    def probe_decode(self, z: np.ndarray) -> None:
-        """Try to decode one latent; on failure, record why, so previews can say it."""
+    def probe_decode(self, z: np.ndarray) -> np.ndarray | None:
+        """Try to decode one latent: its output, or None (on failure, record why, so previews
+        can say it)."""
         if not self.can_decode:
-            return
+            return None
         try:
-            self.decode(np.asarray(z)[None])
+            return self.decode(np.asarray(z)[None])[0]
         except Exception as error:  # any failure means: no decoding, say why
             self.cannot_decode_reason = f"{self.name} cannot decode: {error}"
+            return None
 
     def sample(self, n: int, seed: int = 0) -> np.ndarray:
         """``n`` latents from a seeded standard normal prior, ``(n, dim)`` float32."""
@@ -156,3 +160,31 @@ class LatentModel:
             parts.append(f"kind={self.kind!r}")
         parts.append(f"can_decode={self.can_decode}")
         return f"LatentModel({', '.join(parts)})"
+
+
+def image_shape_problem(shape: tuple[int, ...], size: int, name: str) -> str | None:
+    """Why images of ``shape`` cannot show one decoded output of ``size`` values, with a
+    shape that could (None when they can): the one wording of every adapter and the map."""
+    holds = math.prod(shape)
+    if holds == size:
+        return None
+    fits = _square_shape(size, shape[2] if len(shape) == 3 else 1)
+    fix = (
+        f" (e.g. image_shape={fits})"
+        if fits
+        else f"; pass an image_shape that holds {size} values, or preview= a function that "
+        "draws one output"
+    )
+    return (
+        f"image_shape {shape} holds {holds} values, but {name} decodes {size} values per "
+        f"latent{fix}."
+    )
+
+
+def _square_shape(size: int, channels: int) -> tuple[int, ...] | None:
+    """A square image of ``size`` values, with ``channels`` channels if it can."""
+    for c in (channels, *(c for c in IMAGE_CHANNELS if c != channels)):
+        side = math.isqrt(size // c)
+        if size % c == 0 and side * side * c == size and side > 0:
+            return (side, side) if c == 1 else (side, side, c)
+    return None

@@ -9,6 +9,7 @@ from typing import Any
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.utils.process import arg_split
 
 from ._options import ExploreOptions
 from ._suggest import did_you_mean
@@ -43,10 +44,10 @@ _EXPLORE_ARGUMENTS = [
 ]
 for _decorator in reversed(_EXPLORE_ARGUMENTS):
     _explore_arguments = _decorator(_explore_arguments)
-_explore_arguments = magic_arguments()(_explore_arguments)
+_explore_arguments = magic_arguments(name="latent explore")(_explore_arguments)
 
 
-@magic_arguments()
+@magic_arguments(name="latent direction")
 @argument("source", help="latent vectors (n, d), or an explorer widget (its latents)")
 @argument("labels", help="one label (or number, with --ordered) per row")
 @argument("--positive", "-p", help="the label(s) at the direction's head, comma-separated")
@@ -60,7 +61,7 @@ def _direction_arguments(line: str) -> None:
     """%latent direction SOURCE LABELS --positive A [--negative B] [--ordered --bins N]"""
 
 
-@magic_arguments()
+@magic_arguments(name="latent arith")
 @argument("space", help="an explorer widget, an embedding table, or (labels, vectors)")
 @argument("expression", nargs="+", help='e.g. "king - man + woman"')
 @argument("-k", type=int, default=10, help="how many neighbors (default 10)")
@@ -99,7 +100,7 @@ class LatentMagics(Magics):
     def _explore(self, rest: str) -> Any:
         from . import explore
 
-        args = parse_argstring(_explore_arguments, rest)
+        args = _parse("explore", rest)
         model = self._resolve(args.model, "MODEL")
         data = self._resolve(args.data, "--data") if args.data else None
         options = {}
@@ -137,7 +138,7 @@ class LatentMagics(Magics):
         from ._directions import direction
         from ._widget import LatentExplorer
 
-        args = parse_argstring(_direction_arguments, rest)
+        args = _parse("direction", rest)
         source = self._resolve(args.source, "SOURCE")
         labels = self._resolve(args.labels, "LABELS")
         how = {
@@ -163,7 +164,7 @@ class LatentMagics(Magics):
         from ._arithmetic import arithmetic
         from ._widget import LatentExplorer
 
-        args = parse_argstring(_arith_arguments, rest)
+        args = _parse("arith", rest)
         space = self._resolve(args.space, "SPACE")
         expression = _unquote(" ".join(args.expression))
         how = {"k": args.k, "include_terms": args.include_terms}
@@ -181,7 +182,10 @@ class LatentMagics(Magics):
     def _axes(self, text: str) -> list[Any]:
         parts = [p.strip() for p in _unquote(text).split(",")]
         if len(parts) != 2 or not all(parts):
-            raise UsageError(f"%latent: --axes expects two directions, A,B; got {text!r}.")
+            raise UsageError(
+                f"%latent explore: --axes expects two directions, A,B; got {text!r}."
+                f"\nusage: {_usage('explore')}"
+            )
         # A name a widget knows (e.g. "PC 3") stays a name; a notebook variable is looked up.
         return [
             self._resolve(p, "--axes") if p.isidentifier() and p in self._shell.user_ns else p
@@ -204,6 +208,59 @@ class LatentMagics(Magics):
                 f"%latent: could not evaluate {what} {expression!r}: "
                 f"{type(error).__name__}: {error}"
             ) from None
+
+
+def _parse(command: str, rest: str) -> Any:
+    """The arguments of ``%latent <command> <rest>``; every problem reading them is a
+    ``UsageError`` that says what is wrong, then the command's usage line."""
+    arguments = _COMMANDS[command]
+    try:
+        return parse_argstring(arguments, rest)
+    except ValueError as error:  # shlex: "No closing quotation"
+        problem = (
+            f"a quotation mark is never closed in {rest.strip()!r}; quote each expression "
+            f"whole, e.g. {_QUOTED[command]} ({error})"
+        )
+    except UsageError as error:  # argparse
+        problem = str(error)
+        unrecognized = problem.startswith("unrecognized arguments:")
+        example = _split_expression(rest, problem) if unrecognized else None
+        if example is not None:
+            problem = (
+                f"{problem.rstrip('.')}. An expression with spaces must be quoted, e.g. {example}"
+            )
+    raise UsageError(f"%latent {command}: {problem}\nusage: {_usage(command)}") from None
+
+
+def _usage(command: str) -> str:
+    """The command's usage line, ``%latent explore [--data DATA] … model``."""
+    return " ".join(_COMMANDS[command].parser.format_usage().replace("::", "").split())
+
+
+def _split_expression(rest: str, problem: str) -> str | None:
+    """``--data "X[:, :10]"`` when the unrecognized words are the rest of an option's
+    expression that spaces cut apart (``--data X[:, :10]``), else None."""
+    words = arg_split(rest)
+    extra = problem.partition(":")[2].split()
+    if not extra or extra[0] not in words or _FLAG.match(extra[0]):
+        return None
+    first = words.index(extra[0])
+    flags = [i for i in range(first) if _FLAG.match(words[i])]
+    if not flags or flags[-1] + 2 != first:  # only a flag with a value just before them
+        return None
+    flag = flags[-1]
+    end = first
+    while end < len(words) and not _FLAG.match(words[end]):
+        end += 1
+    return f'{words[flag]} "{" ".join(words[flag + 1 : end])}"'
+
+
+_FLAG = re.compile(r"^--?[A-Za-z]")
+_QUOTED = {  # a quoted value of each command, for the messages
+    "explore": '--data "X[:, :10]"',
+    "direction": '--name "big smile"',
+    "arith": 'words "king - man + woman"',
+}
 
 
 def _message(error: Exception) -> str:
@@ -231,8 +288,8 @@ def _parse_shape(text: str) -> tuple[int, ...]:
     parts = [p for p in re.split(r"[,x× ]+", _unquote(text).strip("()")) if p]
     if not 2 <= len(parts) <= 3 or not all(p.isdigit() and int(p) > 0 for p in parts):
         raise UsageError(
-            f"%latent: --image-shape expects H,W or H,W,C with positive integers, "
-            f"e.g. 8,8 or 32,32,3; got {text!r}."
+            f"%latent explore: --image-shape expects H,W or H,W,C with positive integers, "
+            f"e.g. 8,8 or 32,32,3; got {text!r}.\nusage: {_usage('explore')}"
         )
     return tuple(int(p) for p in parts)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import math
+import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from ._widget import LatentExplorer
 
 _log = logging.getLogger("latent_magic")
+MAX_STRIP = 1000  # steps one pin_walk request may pin (the widget's slider pins 9)
 
 
 class RequestError(ValueError):
@@ -35,7 +37,8 @@ def preview_message(
     content["distance"] = (
         {"ratio": 0.0, "off_data": False}  # a data point is on the data
         if distance is None
-        else {"ratio": distance.ratio, "off_data": distance.off_data}
+        # JSON has no inf: a spot beyond float range is as far as a float can say.
+        else {"ratio": _json_float(distance.ratio), "off_data": distance.off_data}
     )
     content.update(preview.fields)
     return content, preview.buffers
@@ -47,7 +50,8 @@ class PageRequests:
     def __init__(self, widget: LatentExplorer) -> None:
         self.widget = widget
         self._view: Any = None  # the view whose request is being answered
-        self._parts: tuple[Any, list[bytes]] = (None, [])  # a selection arriving in parts
+        # A selection arriving in parts: its id, its number of parts, the parts so far.
+        self._parts: tuple[Any, int, list[bytes]] = (None, 0, [])
         self._handlers: dict[str, Callable[[dict[str, Any], list[Any]], None]] = {
             "decode": self._decode,
             "walk": self._walk,
@@ -64,21 +68,67 @@ class PageRequests:
 
     # ------------------------------------------------------------------ dispatch
     def handle(self, _widget: Any, content: Any, buffers: list[Any]) -> None:
-        kind = content.get("type") if isinstance(content, dict) else None
+        """Check one request, carry it out, answer it; nothing it raises reaches the kernel."""
+        self._view = None
+        kinds = ", ".join(self._handlers)
+        if not isinstance(content, dict):
+            self.notice(
+                f"a request must be an object with a type; got {type(content).__name__} "
+                f"{_shown(content)}.",
+                "error",
+            )
+            return
+        view = content.get("view")
+        # Replies go back to the view that asked: a widget shown twice has two views.
+        self._view = view if isinstance(view, str) else None
+        kind = content.get("type")
+        if kind is None:
+            self.notice(f"a request needs a type (one of {kinds}); got none.", "error")
+            return
         handler = self._handlers.get(kind) if isinstance(kind, str) else None
         if handler is None:
-            _log.warning("latent_magic: unknown message from the front end: %r", kind)
-            return
-        # Replies go back to the view that asked: a widget shown twice has two views.
-        self._view = content.get("view")
-        try:
-            handler(content, buffers)
-        except (ValueError, TypeError, KeyError, IndexError, TraitError) as error:  # say why
-            text = error.args[0] if isinstance(error, KeyError) and error.args else str(error)
-            if kind in ("decode", "walk"):  # the page waits for this id: answer it
-                self.reply(Preview.message(str(text)).fields | _preview_of(content, "message"))
+            _log.warning("latent_magic: unknown request from the front end: %r", kind)
+            if isinstance(kind, str):
+                text = f"unknown request type {_shown(kind)}; expected one of {kinds}."
             else:
-                self.notice(str(text), "error")
+                text = f"a request's type must be one of {kinds}; got {_shown(kind)}."
+            self.notice(text, "error")
+            return
+        try:
+            if view is not None and not isinstance(view, str):
+                raise RequestError(f"{kind}: view must be a string; got {_shown(view)}.")
+            handler(content, buffers)
+        except Exception as error:  # every failure is answered; none reaches the kernel
+            try:
+                self._refuse(kind, content, error)
+            except Exception:  # not even an answer could be sent: the log keeps both
+                _log.exception("latent_magic: could not answer the %s request (%r)", kind, error)
+
+    def _refuse(self, kind: str, content: dict[str, Any], error: Exception) -> None:
+        """Answer a request that failed: a notice, or the reply the page waits for."""
+        if _expected(error):
+            text = str(error.args[0] if isinstance(error, KeyError) and error.args else error)
+            # An expression's own mistake is shown under the box it was typed in, as it is.
+            if kind != "arithmetic" and not text.startswith(f"{kind}:"):
+                text = f"{kind}: {text}"
+        else:  # a fault, not a mistake in the request: keep the traceback for whoever fixes it
+            _log.exception("latent_magic: the %s request failed", kind)
+            text = f"{kind} failed: {type(error).__name__}: {error}"
+        if kind in ("decode", "walk"):  # the page waits for this id: answer it
+            self.reply(Preview.message(text).fields | _preview_of(content, "message"))
+        elif kind == "arithmetic":
+            expression = content.get("expression")
+            self.reply(
+                {
+                    "type": "arithmetic_result",
+                    "id": content.get("id"),
+                    "expression": expression if isinstance(expression, str) else "",
+                    "ok": False,
+                    "error": text,
+                }
+            )
+        else:
+            self.notice(text, "error")
 
     def reply(self, content: dict[str, Any], buffers: list[bytes] | None = None) -> None:
         if self._view is not None:
@@ -90,6 +140,7 @@ class PageRequests:
 
     # ------------------------------------------------------------------ previews
     def _decode(self, content: dict[str, Any], _buffers: list[Any]) -> None:
+        key = _integer(content, "id")
         x, y = _number(content, "x"), _number(content, "y")
         index = _point(content, "index", len(self.widget.latents))
         space = self.widget._space
@@ -100,11 +151,12 @@ class PageRequests:
             preview, distance = space.preview_point(index), None
             title, exact = space.point_title(index), True
         message, buffers = preview_message(preview, distance, title, exact)
-        message.update(id=content.get("id"), index=index, x=x, y=y)
+        message.update(id=key, index=index, x=x, y=y)
         self.reply(message, buffers)
 
     def _walk(self, content: dict[str, Any], _buffers: list[Any]) -> None:
-        axis = self.widget._direction(_text(content, "direction"))
+        key = _integer(content, "id")
+        axis = self.widget._direction(self._direction_name(content, "direction"))
         t = _number(content, "t")
         space = self.widget._space
         z = space.walk_latents(axis, np.array([t]))[0]
@@ -113,19 +165,21 @@ class PageRequests:
             preview, distance, f"{axis.name} · t = {t:+.2f} SD", True
         )
         x, y = (float(v) for v in space.project(z)[0])
-        message.update(id=content.get("id"), index=None, x=x, y=y, walk_xy=[x, y])
+        message.update(id=key, index=None, x=x, y=y, walk_xy=[x, y])
         self.reply(message, buffers)
 
     # ------------------------------------------------------------------ map state
     def _set_anchor(self, content: dict[str, Any], _buffers: list[Any]) -> None:
         index = _point(content, "index", len(self.widget.latents))
+        x, y = _number(content, "x"), _number(content, "y")
         if index is None:
-            self.widget.anchor = self.widget.lift(_number(content, "x"), _number(content, "y"))
+            self.widget.anchor = self.widget.lift(x, y)
         else:
             self.widget.anchor = self.widget.latents[index]
 
     def _set_axes(self, content: dict[str, Any], _buffers: list[Any]) -> None:
-        self.widget.set_axes(_text(content, "x"), _text(content, "y"))
+        x, y = self._direction_name(content, "x"), self._direction_name(content, "y")
+        self.widget.set_axes(x, y)
 
     def _pin(self, content: dict[str, Any], _buffers: list[Any]) -> None:
         self.widget.pin(_number(content, "x"), _number(content, "y"))
@@ -134,104 +188,208 @@ class PageRequests:
         self.widget.clear_pins()
 
     def _pin_walk(self, content: dict[str, Any], _buffers: list[Any]) -> None:
-        span = content.get("span", [-3.0, 3.0])
-        if not isinstance(span, list) or len(span) != 2:
-            raise RequestError(f"pin_walk: span must be [t0, t1]; got {span!r}.")
-        t0, t1 = (_finite(v, "pin_walk: span") for v in span)
-        steps = _integer(content, "steps", 9)
-        strip = self.widget.walk(_text(content, "direction"), steps, (t0, t1))
+        name = self._direction_name(content, "direction")
+        steps = _integer(content, "steps")
+        if steps > MAX_STRIP:  # each step is a decode and a pin
+            raise RequestError(f"pin_walk: steps must be at most {MAX_STRIP}; got {steps}.")
+        expected = "[t0, t1], two finite numbers"
+        span = _field(content, "span", expected)
+        if not isinstance(span, list) or len(span) != 2 or not all(map(_is_finite, span)):
+            raise RequestError(f"pin_walk: span must be {expected}; got {_shown(span)}.")
+        strip = self.widget.walk(name, steps, (float(span[0]), float(span[1])))
         self.widget._add_pins(strip.latents)
         self.notice(f"pinned {len(strip.t)} steps along {strip.direction!r}, {strip.note}")
+
+    def _direction_name(self, content: dict[str, Any], name: str) -> str:
+        """A field naming one of the widget's directions."""
+        known = list(self.widget.directions)
+        listed = ", ".join(map(repr, known[:_LISTED])) + (", …" if len(known) > _LISTED else "")
+        expected = f"the name of a direction ({listed})"
+        value = _field(content, name, expected)
+        if not isinstance(value, str) or value not in known:
+            raise RequestError(
+                f"{content['type']}: {name} must be {expected}; got {_shown(value)}."
+            )
+        return value
 
     # ------------------------------------------------------------------ groups and directions
     def _set_group(self, content: dict[str, Any], _buffers: list[Any]) -> None:
         """*A = selection* / *B = selection*: the group becomes the selection as the kernel has
         it (it arrived first, in parts if large), so no group travels from the browser."""
-        group = content.get("group")
+        group = _field(content, "group", "'A' or 'B'")
         if group not in ("A", "B"):
-            raise RequestError(f"set_group: group must be 'A' or 'B'; got {group!r}.")
+            raise RequestError(f"set_group: group must be 'A' or 'B'; got {_shown(group)}.")
         self.widget.set_trait(f"_group_{group.lower()}", self.widget._selection)
 
     def _make_direction(self, content: dict[str, Any], _buffers: list[Any]) -> None:
-        name = _text(content, "name").strip()
+        text = _text(content, "name")
+        name = text.strip()
         if not name:
-            raise RequestError("a new direction needs a name.")
+            raise RequestError(
+                f"make_direction: name must be a direction's name, not empty; got {text!r}."
+            )
         groups = self.widget.groups
         a, b = len(groups["A"]), len(groups["B"])
         if a == 0 or b == 0:
-            raise RequestError(f"both groups need points; got A: {a}, B: {b}.")
+            raise RequestError(f"make_direction: both groups need points; got A: {a}, B: {b}.")
         made = self.widget.direction_between(groups["A"], groups["B"], name)
         self.notice(
             f"direction {made.name!r} made from {a} and {b} points (quality {made.quality:.2f})"
         )
 
     def _arithmetic(self, content: dict[str, Any], _buffers: list[Any]) -> None:
+        key = _integer(content, "id")
         expression = _text(content, "expression")
-        reply: dict[str, Any] = {"type": "arithmetic_result", "id": content.get("id")}
-        reply["expression"] = expression
-        try:
-            result = self.widget.arithmetic(expression)
-        except ValueError as error:
-            self.reply({**reply, "ok": False, "error": str(error)})
-            return
+        result = self.widget.arithmetic(expression)  # a mistake is answered by _refuse
         mark = self.widget._add_mark(expression, result.vector)
         neighbors = [{"label": label, "score": score} for label, score in result.neighbors]
+        reply = {"type": "arithmetic_result", "id": key, "expression": expression}
         self.reply({**reply, "ok": True, "error": "", **mark, "neighbors": neighbors})
 
     # ------------------------------------------------------------------ selections in parts
     def _selection_part(self, content: dict[str, Any], buffers: list[Any]) -> None:
         """One part of a selection too large for one websocket message (Jupyter's server
-        refuses those over 10 MiB): parts arrive in order; the last one sets ``_selection``."""
-        key, part, parts = content.get("id"), _integer(content, "part"), _integer(content, "parts")
-        if not (0 <= part < parts and len(buffers) == 1):
-            raise RequestError(f"a selection part must be one of {parts} with one buffer.")
+        refuses those over 10 MiB): parts arrive in order; the last one sets ``_selection``.
+        A part missing or out of order drops that selection; the previous one stays."""
+        key, part, parts = (_integer(content, name) for name in ("id", "part", "parts"))
+        if parts < 1:
+            raise RequestError(f"selection_part: parts must be a positive integer; got {parts}.")
+        if not 0 <= part < parts:
+            raise RequestError(
+                f"selection_part: part must be 0..{parts - 1} (of parts {parts}); got {part}."
+            )
+        if len(buffers) != 1:
+            raise RequestError(
+                "selection_part: a part carries one buffer of uint32 indices; got "
+                f"{len(buffers)} buffers."
+            )
+        data = bytes(buffers[0])
         if part == 0:
-            self._parts = (key, [])
-        elif self._parts[0] != key or len(self._parts[1]) != part:
-            self._parts = (None, [])  # a part went missing: wait for a whole one
-            return
-        self._parts[1].append(bytes(buffers[0]))
+            self._parts = (key, parts, [])
+        else:
+            expected_key, expected_parts, arrived = self._parts
+            self._parts = (None, 0, [])  # whatever comes next, this selection is dropped…
+            dropped = "(the selection is dropped, the previous one stays)"
+            if expected_key is None:
+                raise RequestError(
+                    f"selection_part: expected part 0 of a new selection; got part {part} of "
+                    f"selection {key} {dropped}."
+                )
+            if (expected_key, expected_parts, len(arrived)) != (key, parts, part):
+                of = f" of {expected_parts} parts" if expected_parts != parts else ""
+                raise RequestError(
+                    f"selection_part: expected part {len(arrived)} of selection "
+                    f"{expected_key}{of}; got part {part} of selection {key} {dropped}."
+                )
+            self._parts = (key, parts, arrived)  # …unless it is the next part
+        if part < parts - 1 and len(data) % 4:  # the last part is checked with the whole
+            self._parts = (None, 0, [])
+            raise RequestError(
+                f"selection_part: part {part} of selection {key} must hold whole uint32 values "
+                f"(a multiple of 4 bytes); got {len(data)} bytes."
+            )
+        self._parts[2].append(data)
         if part == parts - 1:
-            joined = b"".join(self._parts[1])
-            self._parts = (None, [])
+            joined = b"".join(self._parts[2])
+            self._parts = (None, 0, [])
+            _check_sorted(joined)
             self.widget._selection = joined
 
 
 # ---------------------------------------------------------------------- fields
+_LISTED = 6  # direction names listed in a message; more are "…"
+_SHOWN = 80  # characters of a value shown in a message
+
+
+def _expected(error: Exception) -> bool:
+    """Whether ``error`` is one of our own refusals (said as it is), not a fault (logged with
+    its traceback): the plain errors our checks raise, latent_magic's own, and traits'."""
+    return (
+        type(error) in (ValueError, TypeError, KeyError)
+        or isinstance(error, TraitError)
+        or type(error).__module__.startswith("latent_magic.")
+    )
+
+
 def _preview_of(content: dict[str, Any], kind: str) -> dict[str, Any]:
     return {"type": "preview", "id": content.get("id"), "kind": kind}
 
 
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= _SHOWN else text[: _SHOWN - 1] + "…"
+
+
+def _json_float(value: float) -> float:
+    return value if math.isfinite(value) else sys.float_info.max
+
+
+def _field(content: dict[str, Any], name: str, expected: str) -> Any:
+    if name not in content:
+        raise RequestError(f"{content['type']}: {name} must be {expected}; the field is missing.")
+    return content[name]
+
+
+def _is_finite(value: Any) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int beyond float range
+        return False
+
+
 def _number(content: dict[str, Any], name: str) -> float:
-    return _finite(content.get(name), f"{content.get('type')}: {name}")
-
-
-def _finite(value: Any, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise RequestError(f"{what} must be a finite number; got {value!r}.")
+    value = _field(content, name, "a finite number")
+    if not _is_finite(value):
+        raise RequestError(
+            f"{content['type']}: {name} must be a finite number; got {_shown(value)}."
+        )
     return float(value)
 
 
-def _integer(content: dict[str, Any], name: str, default: int | None = None) -> int:
-    value = content.get(name, default)
+def _integer(content: dict[str, Any], name: str) -> int:
+    value = _field(content, name, "an integer")
     if isinstance(value, bool) or not isinstance(value, int):
-        raise RequestError(f"{content.get('type')}: {name} must be an integer; got {value!r}.")
+        raise RequestError(f"{content['type']}: {name} must be an integer; got {_shown(value)}.")
     return value
 
 
 def _text(content: dict[str, Any], name: str) -> str:
-    value = content.get(name)
+    value = _field(content, name, "a string")
     if not isinstance(value, str):
-        raise RequestError(f"{content.get('type')}: {name} must be a string; got {value!r}.")
+        raise RequestError(f"{content['type']}: {name} must be a string; got {_shown(value)}.")
     return value
 
 
 def _point(content: dict[str, Any], name: str, n: int) -> int | None:
-    value = content.get(name)
+    expected = f"a point index (valid: 0..{n - 1}) or null"
+    value = _field(content, name, expected)
     if value is None:
         return None
-    if isinstance(value, float) and value.is_integer():
+    # JavaScript has one number type: 3.0 is the point 3 (within the integers it holds).
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
         value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < n:
-        raise RequestError(f"there is no point {value!r} on this map (valid: 0..{n - 1}).")
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise RequestError(f"{content['type']}: {name} must be {expected}; got {_shown(value)}.")
+    if not 0 <= value < n:
+        raise RequestError(
+            f"{content['type']}: {name} must be {expected}; got {value}: there is no point "
+            f"{value} on this map."
+        )
     return value
+
+
+def _check_sorted(data: bytes) -> None:
+    """The protocol's selection: uint32 indices, sorted ascending, unique (the whole number
+    of values is the trait's to check)."""
+    if len(data) % 4:
+        return
+    values = np.frombuffer(data, "<u4")
+    wrong = np.flatnonzero(values[1:] <= values[:-1])
+    if wrong.size:
+        i = int(wrong[0]) + 1
+        raise RequestError(
+            f"selection_part: the indices must be sorted ascending and unique; index {i} "
+            f"({values[i]}) follows {values[i - 1]}."
+        )

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ._latent_model import DEFAULT_SAMPLES
+from ._latent_model import DEFAULT_SAMPLES, IMAGE_CHANNELS
 from ._suggest import did_you_mean
 
 LIFTS = ("auto", "local", "affine")
@@ -159,4 +159,9 @@ def _image_shape(shape: Any) -> tuple[int, ...] | None:
         raise ValueError(f"image_shape must be (H, W) or (H, W, C); got {shape!r}.") from None
     if len(shape) not in (2, 3) or min(shape) < 1:
         raise ValueError(f"image_shape must be (H, W) or (H, W, C); got {shape}.")
+    if len(shape) == 3 and shape[2] not in IMAGE_CHANNELS:
+        raise ValueError(
+            f"image_shape {shape} has {shape[2]} channels; expected 1, 3 or 4 (grey, RGB, "
+            "RGBA) as (H, W, C), or preview= a function that draws one output."
+        )
     return shape

@@ -11,9 +11,9 @@ from typing import Any
 import numpy as np
 
 from ._adapters import adapt
-from ._data import CheckedData, check_data, check_latents
+from ._data import CheckedData, check_data, check_labels, check_latents
 from ._direction import Direction
-from ._latent_model import CannotDecodeError, LatentModel
+from ._latent_model import CannotDecodeError, LatentModel, image_shape_problem
 from ._local_lift import LocalLift
 from ._neighbors import DataDistance, Distance, NeighborIndex
 from ._options import LIFTS, ExploreOptions
@@ -82,7 +82,12 @@ class LatentSpace:
         self._index: NeighborIndex | None = None
         self._spreads: dict[bytes, float] = {}
         self._anchor = self._default_anchor()
-        model.probe_decode(self._anchor)
+        probed = model.probe_decode(self._anchor)
+        if probed is not None and isinstance(renderer, ImageRenderer) and renderer.shape:
+            # Refused here, once, rather than as "preview failed" on every hover.
+            problem = image_shape_problem(renderer.shape, int(probed.size), model.name)
+            if problem is not None:
+                raise ValueError(problem)
         # Texts and items decode to their nearest neighbors among the map's own points.
         self.renderer = renderer
         self.shows_neighbors = model.kind == "text"
@@ -190,9 +195,18 @@ class LatentSpace:
         """``anchor + t · SD · unit(direction)`` for each ``t``: ``(len(t), d)`` float64; for a
         generator with a Gaussian prior, each step at the anchor's norm (on the prior's shell,
         not through its hollow centre)."""
+        t = np.asarray(t, dtype=np.float64)
         step = self.spread_along(direction) * direction.unit
-        Z = self._anchor + np.asarray(t, dtype=np.float64)[:, None] * step
-        return keep_norm(Z, float(np.linalg.norm(self._anchor))) if self.model.prior else Z
+        with np.errstate(over="ignore", invalid="ignore"):  # said below, in words
+            Z = self._anchor + t[:, None] * step
+            Z = keep_norm(Z, float(np.linalg.norm(self._anchor))) if self.model.prior else Z
+        if not np.isfinite(Z).all():
+            far = float(np.max(np.abs(t)))
+            raise ValueError(
+                f"the walk leaves the range of float64 numbers: {far:g} standard deviations "
+                f"along {direction.name!r} is too far; walk a shorter span."
+            )
+        return Z
 
     def walk_note(self) -> str:
         """How :meth:`walk_latents` makes its steps, in words."""
@@ -205,7 +219,8 @@ class LatentSpace:
         """How far ``z`` is from the data, relative to the typical spacing of the data."""
         if self._distance is None:
             self._distance = DataDistance(self.latents, prior=self.model.prior)
-        return self._distance.measure(z)
+        with np.errstate(over="ignore", invalid="ignore"):  # far out: an infinite ratio says so
+            return self._distance.measure(z)
 
     # ------------------------------------------------------------------ map ⇄ latent
     def project(self, Z: Any) -> np.ndarray:
@@ -220,7 +235,14 @@ class LatentSpace:
                 raise TypeError(f"{name} must be a number (a map position); got {value!r}.")
             if not math.isfinite(value):
                 raise ValueError(f"{name} must be a finite map position; got {value}.")
-        return self.lift_many(np.array([[x, y]], dtype=np.float64))[0]
+        with np.errstate(over="ignore", invalid="ignore"):  # said below, in words
+            z = self.lift_many(np.array([[x, y]], dtype=np.float64))[0]
+        if not np.isfinite(z).all():
+            raise ValueError(
+                f"the map position ({x!r}, {y!r}) lifts to a latent with inf or NaN values: "
+                "it is too far out on this map."
+            )
+        return z
 
     def lift_many(self, P: np.ndarray) -> np.ndarray:
         """Latents ``(m, d)`` float64 at map positions ``(m, 2)``, by the space's lift."""
@@ -303,7 +325,7 @@ def build_space(model: Any, data: Any, options: ExploreOptions) -> LatentSpace:
                 f"labels must have one value per row of data ({checked.n_total} rows); "
                 f"got {n_labels if n_labels is not None else type(labels).__name__}."
             )
-        labels = np.asarray(labels)[checked.rows]
+        labels = check_labels(labels)[checked.rows]
     renderer = _choose_renderer(latent_model, checked, shape, options.preview, latents)
     space = LatentSpace(
         latent_model,

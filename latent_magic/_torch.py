@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ._adapter_hints import SET_BY_ADAPTERS, passed_on
-from ._latent_model import LatentModel
+from ._latent_model import LatentModel, image_shape_problem
 from ._renderers import guess_value_range, to_uint8_image
 from ._torch_architecture import (
     describe_layer,
@@ -30,7 +30,7 @@ from ._torch_architecture import (
     spatial_input,
 )
 from ._torch_layers import record_layers
-from ._torch_runner import Decoder, Runner, as_batches, to_numpy
+from ._torch_runner import Decoder, Runner, as_batches, require_weights, to_numpy
 
 if TYPE_CHECKING:
     import torch
@@ -82,6 +82,7 @@ def adapt_module(module: Any, **hints: Any) -> LatentModel:
     latent_dim = None if latent_dim is None else _positive_int(latent_dim, "latent_dim")
     batch_size = _positive_int(hints.pop("batch_size", BATCH_SIZE), "batch_size")
     name = str(hints.pop("name", type(module).__name__))
+    require_weights(module, name)
     if isinstance(module, torch.nn.Embedding):
         return _adapt_embedding(module, name, hints)
     encoder = part(module, "encode", "encoder")
@@ -110,7 +111,19 @@ def _adapt_generator(
             "latent_dim=, e.g. adapt(generator, latent_dim=100)."
         )
     decoder = Decoder(runner, forward, spatial_input(first))
-    outputs = decoder.probe(_prior(dim))
+    try:
+        outputs = decoder.probe(_prior(dim))
+    except Exception as error:
+        # Trusted until it fails (the first layer defined need not be the first one run);
+        # then the size the first layer takes says what went wrong better than torch can.
+        takes = layer_latent_size(first, module)
+        if latent_dim is None or takes is None or takes == latent_dim:
+            raise
+        raise ValueError(
+            f"latent_dim={latent_dim} was given, but {name}'s first layer "
+            f"({describe_layer(first)}) takes {takes} values per latent; pass "
+            f"latent_dim={takes}, or leave latent_dim out ({name} says its size)."
+        ) from error
     kind = hints.pop("kind", None) or _output_kind(outputs, name, hints)
     scope = forward if is_module(forward) else None
     return LatentModel(
@@ -276,6 +289,11 @@ def _output_kind(outputs: np.ndarray, name: str, hints: dict[str, Any]) -> str:
     image_shape = hints.get("image_shape")
     if image_shape is None and outputs.ndim == 2:
         return "record"
+    if image_shape is not None:
+        size = int(np.prod(outputs.shape[1:]))
+        problem = image_shape_problem(tuple(image_shape), size, name)
+        if problem is not None:
+            raise ValueError(problem)
     try:
         to_uint8_image(outputs[0], image_shape, (0.0, 1.0))
     except ValueError:

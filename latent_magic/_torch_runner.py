@@ -40,6 +40,8 @@ class Runner:
 
         for tensor in chain(self.module.parameters(), self.module.buffers()):
             if tensor.is_floating_point():
+                if tensor.is_meta:  # moved to the meta device after adapting
+                    raise ValueError(no_weights(self.name))
                 return tensor.device, tensor.dtype
         return torch.device("cpu"), torch.get_default_dtype()
 
@@ -68,6 +70,22 @@ class Runner:
         if not parts:
             raise ValueError(f"{self.name} was given no rows to run its {role} on.")
         return np.concatenate(parts)
+
+
+def require_weights(module: torch.nn.Module, name: str) -> None:
+    """Refuse a module built without weights (``with torch.device("meta"):``, or a loader's
+    empty-weights init): running it could only fail deep inside torch."""
+    if any(t.is_meta for t in chain(module.parameters(), module.buffers())):
+        raise ValueError(no_weights(name))
+
+
+def no_weights(name: str) -> str:
+    return (
+        f"{name} has no weights: its parameters are on the meta device (built under "
+        "torch.device('meta') or an empty-weights loader); load them first, e.g. "
+        "model.to_empty(device='cpu') then model.load_state_dict(torch.load(path)), or "
+        "model.load_state_dict(state_dict, assign=True)."
+    )
 
 
 @contextmanager

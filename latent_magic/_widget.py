@@ -4,6 +4,7 @@ page draws (traits) and the Python API; the page's requests are read by ``_messa
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,31 @@ def _bundle(name: str) -> Path:
             "npm run build` in the source tree, or reinstall the package."
         )
     return path
+
+
+def _span(span: Any) -> tuple[float, float]:
+    """A walk's ``(t0, t1)``: two finite numbers."""
+    pair = None if isinstance(span, str) else _pair(span)
+    if pair is None or not all(map(_finite, pair)):
+        raise ValueError(f"span must be two finite numbers (t0, t1); got {span!r}.")
+    return float(pair[0]), float(pair[1])
+
+
+def _pair(values: Any) -> tuple[Any, Any] | None:
+    try:
+        first, second = values
+    except (TypeError, ValueError):  # not two values
+        return None
+    return first, second
+
+
+def _finite(value: Any) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int beyond float range
+        return False
 
 
 def _principal_axes(space: LatentSpace) -> dict[str, Direction]:
@@ -349,10 +375,13 @@ class LatentExplorer(anywidget.AnyWidget):
         """Walk from the anchor along ``d``: ``anchor + t · SD · unit(d)`` for ``steps`` values of
         ``t`` evenly spaced over ``span`` (in the data's standard deviations along ``d``),
         with what the model decodes at each step."""
+        if isinstance(steps, bool) or not isinstance(steps, int | np.integer):
+            raise TypeError(f"steps must be a positive integer; got {steps!r}.")
         if steps < 1:
-            raise ValueError(f"steps must be at least 1; got {steps}.")
+            raise ValueError(f"steps must be a positive integer; got {steps}.")
+        t0, t1 = _span(span)
         axis = self._direction(d)
-        t = np.linspace(span[0], span[1], int(steps))
+        t = np.linspace(t0, t1, int(steps))
         Z = self._space.walk_latents(axis, t)
         model = self._space.model
         outputs = model.decode(Z) if model.can_decode else None

@@ -1,5 +1,7 @@
 """%latent through a real IPython InteractiveShell."""
 
+import re
+
 import numpy as np
 import pytest
 from IPython.core.error import UsageError
@@ -133,3 +135,62 @@ def test_explore_magic_takes_axes_and_projection(shell, frontend):
     assert shell.user_ns["w"]._axes == ["PC 2", "PC 3"]
     run(shell, "w = %latent explore pca --data X[:300] --projection isomap")[0].raise_error()
     assert shell.user_ns["w"].projection_exact is False
+
+
+QUOTE_WHOLE = 'quote each expression whole, e.g. --data "X[:, :10]"'
+MUST_BE_QUOTED = "An expression with spaces must be quoted, e.g. "
+
+
+@pytest.mark.parametrize(
+    ("line", "words", "usage"),
+    [
+        (
+            'explore pca --data X --labels "y',
+            "%latent explore: a quotation mark is never closed in 'pca --data X --labels \"y'; "
+            + QUOTE_WHOLE,
+            "explore",
+        ),
+        (
+            "explore pca --data X[:, :10]",
+            "%latent explore: unrecognized arguments: :10]. "
+            + MUST_BE_QUOTED
+            + '--data "X[:, :10]"',
+            "explore",
+        ),
+        (
+            "explore pca --data X --labels y[: 5] -o w",
+            "unrecognized arguments: 5]. " + MUST_BE_QUOTED + '--labels "y[: 5]"',
+            "explore",
+        ),
+        ("explore pca --data X --colour red", "unrecognized arguments: --colour red", "explore"),
+        ("explore", "%latent explore: the following arguments are required: model", "explore"),
+        ("explore pca --height tall", "argument --height: invalid int value: 'tall'", "explore"),
+        ("explore pca --image-shape 8", "%latent explore: --image-shape expects H,W", "explore"),
+        ("explore pca --axes 'PC 1'", "%latent explore: --axes expects two directions", "explore"),
+        ("direction w 'y", "%latent direction: a quotation mark is never closed", "direction"),
+        ("arith words", "%latent arith: the following arguments are required: expression", "arith"),
+    ],
+)
+def test_every_parse_problem_is_a_usage_error_with_the_usage_line(
+    shell, frontend, line, words, usage
+):
+    with pytest.raises(UsageError) as caught:
+        shell.run_line_magic("latent", line)
+    first, _, rest = str(caught.value).partition("\n")
+    assert words in first
+    assert "quoted" not in first or "quote" in words  # no quoting hint where none helps
+    assert rest.startswith(f"usage: %latent {usage} ")
+
+
+def test_an_image_shape_that_does_not_fit_the_model_is_a_usage_error(shell, frontend):
+    expected = "image_shape (7, 7) holds 49 values, but PCA decodes 64 values per latent"
+    with pytest.raises(UsageError, match=re.escape(expected + " (e.g. image_shape=(8, 8))")):
+        shell.run_line_magic("latent", "explore pca --data X --image-shape 7,7")
+    with pytest.raises(UsageError, match=re.escape("image_shape (8, 8, 2) has 2 channels")):
+        shell.run_line_magic("latent", "explore pca --data X --image-shape 8,8,2")
+
+
+def test_the_help_names_the_commands_as_typed(shell):
+    doc = shell.find_line_magic("latent").__doc__
+    assert "%latent explore [--data DATA]" in doc
+    assert "%_explore_arguments" not in doc

@@ -130,10 +130,14 @@ def test_bad_requests_become_notices_and_lose_nothing(planted, frontend):
     frontend.send(w, {"type": "set_axes", "x": "nope", "y": "PC 1"})
     notice = frontend.custom_messages()[-1][0]
     assert notice["level"] == "error"
-    assert notice["text"].startswith("no direction named 'nope'")
+    assert notice["text"].startswith("set_axes: x must be the name of a direction ('PC 1'")
+    assert notice["text"].endswith("; got 'nope'.")
     data = {"method": "custom", "content": {"type": "make_direction", "name": ""}}
     w._handle_msg({"content": {"data": data}, "buffers": []})
-    assert "needs a name" in frontend.custom_messages()[-1][0]["text"]
+    assert (
+        "name must be a direction's name, not empty; got ''"
+        in (frontend.custom_messages()[-1][0]["text"])
+    )
     assert w.selected_indices.tolist() == [1, 2]
     assert w._axes == ["PC 1", "PC 2"]
 

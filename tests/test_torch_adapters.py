@@ -8,13 +8,12 @@ import sys
 
 import numpy as np
 import pytest
+import torch
 from previews import shown_pixels
-
-torch = pytest.importorskip("torch")
-
-from torch import nn  # noqa: E402
-from torch_models import (  # noqa: E402
+from torch import nn
+from torch_models import (
     ConvAutoencoder,
+    DCGANGenerator,
     DictEncoderAutoencoder,
     DistributionEncoderAutoencoder,
     MLPGenerator,
@@ -27,8 +26,8 @@ from torch_models import (  # noqa: E402
     train_vae,
 )
 
-from latent_magic._renderers import ImageRenderer  # noqa: E402
-from latent_magic._torch import adapt_module, looks_like_torch_module  # noqa: E402
+from latent_magic._renderers import ImageRenderer
+from latent_magic._torch import adapt_module, looks_like_torch_module
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -333,3 +332,64 @@ def test_hints_may_not_set_what_the_adapter_owns(embedding):
         adapt_module(embedding, labels=list("abcde"), batch_size=0)
     with pytest.raises(ValueError, match="latent_dim must be a positive integer; got -1"):
         adapt_module(embedding, labels=list("abcde"), latent_dim=-1)
+
+
+# ---------------------------------------------------------------------- bad inputs
+@pytest.mark.parametrize(
+    ("generator", "layer", "size"),
+    [
+        (MLPGenerator(latent=8), "Linear", 8),
+        (DCGANGenerator(nz=8), "ConvTranspose2d", 8),
+    ],
+    ids=["linear", "transposed-convolution"],
+)
+def test_a_latent_dim_the_first_layer_does_not_take_is_named_with_both_sizes(
+    frontend, generator, layer, size
+):
+    from latent_magic import explore
+
+    state = copy.deepcopy(generator.state_dict())
+    generator.train()
+    name = type(generator).__name__
+    message = (
+        rf"latent_dim=5 was given, but {name}'s first layer \({layer}\) takes {size} values "
+        rf"per latent; pass latent_dim={size}, or leave latent_dim out"
+    )
+    with pytest.raises(ValueError, match=message):
+        explore(generator, latent_dim=5, n_samples=20)
+    assert generator.training  # the user's model is as it was
+    for key, value in generator.state_dict().items():
+        assert torch.equal(value, state[key])
+    assert explore(generator, latent_dim=size, n_samples=20).latents.shape == (20, size)
+
+
+def test_a_model_without_weights_on_the_meta_device_is_refused_with_the_fix():
+    from latent_magic import explore
+
+    with torch.device("meta"):
+        generator = MLPGenerator(latent=6)
+        table = nn.Embedding(3, 4)
+    message = (
+        r"MLPGenerator has no weights: its parameters are on the meta device.*"
+        r"load them first, e\.g\. model\.to_empty\(device='cpu'\) then "
+        r"model\.load_state_dict\(torch\.load\(path\)\)"
+    )
+    with pytest.raises(ValueError, match=message):
+        explore(generator)
+    with pytest.raises(ValueError, match="Embedding has no weights"):
+        adapt_module(table, labels=["a", "b", "c"])
+    loaded = MLPGenerator(latent=6)
+    model = adapt_module(loaded)
+    loaded.to("meta")  # weights dropped after adapting: decoding says so too
+    with pytest.raises(ValueError, match="MLPGenerator has no weights"):
+        model.decode(model.sample(1))
+
+
+def test_an_image_shape_that_does_not_hold_a_generators_output_is_named():
+    message = (
+        r"image_shape \(7, 7\) holds 49 values, but MLPGenerator decodes 64 values per latent "
+        r"\(e\.g\. image_shape=\(8, 8\)\)"
+    )
+    with pytest.raises(ValueError, match=message):
+        adapt_module(MLPGenerator(), image_shape=(7, 7))
+    assert adapt_module(MLPGenerator(), image_shape=(4, 16)).kind == "image"

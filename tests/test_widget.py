@@ -104,7 +104,7 @@ def test_a_selection_too_large_for_one_message_arrives_in_parts(widget, frontend
     frontend.send(widget, {"type": "selection_part", "id": 7, "part": 3, "parts": 2}, [b""])
     notices = [c for c, _ in frontend.custom_messages() if c.get("type") == "notice"]
     assert notices[-1]["level"] == "error"
-    assert "a selection part must be one of 2" in notices[-1]["text"]
+    assert "selection_part: part must be 0..1 (of parts 2); got 3." in notices[-1]["text"]
     assert widget.selected_indices.tolist() == chosen.tolist()
 
 
