@@ -5,6 +5,12 @@ labelled vectors (read by ``_tables``, or taken from a model's or a map's own la
 latents), combined, and the labels nearest the result are looked up. A label shared by
 several rows stands for their mean. A float32 table stays float32: every query runs over
 all of it, and a float64 copy of a million rows per query would be waste.
+
+Two sums come out of one expression. Under the cosine metric the neighbours are searched
+with each term scaled to unit length first, as word2vec and gensim's ``most_similar`` do:
+with raw vectors a long vector outweighs the shorter ones and the answers differ from the
+field's. The raw sum is kept as well: it is a point among the latents (where the
+map marks the result, and what a decoder decodes); the euclidean metric searches with it.
 """
 
 from __future__ import annotations
@@ -38,24 +44,37 @@ class ArithmeticResult:
     ----------
     expression : str
     vector : (d,) float64
-        ``Σ coefficient × vector(label)``.
+        ``Σ coefficient × vector(label)``, the raw vectors: a point among the latents, at
+        their scale. The widget marks this vector on the map and a decoder decodes it.
     terms : list of (float, str)
         The expression's coefficients and labels, as found in the table.
     neighbors : list of (str, float)
-        The nearest labels, best first, with their score: cosine similarity (higher is
-        nearer) or euclidean distance (lower is nearer).
+        The nearest labels to ``query``, best first, with their score: cosine similarity
+        (higher is nearer) or euclidean distance (lower is nearer).
+    metric : {"cosine", "euclidean"}
+    unit_terms : bool
+        Whether each term was scaled to unit length before the sum that found the
+        neighbours: true under the cosine metric (as gensim's ``most_similar`` and
+        word2vec do), false under the euclidean one.
+    query : (d,) float64
+        The vector the neighbours were searched with: ``Σ coefficient × vector(label) /
+        ‖vector(label)‖`` when ``unit_terms``, else ``vector`` itself.
     """
 
     expression: str
     vector: np.ndarray
     terms: list[tuple[float, str]]
     neighbors: list[tuple[str, float]]
+    metric: str
+    unit_terms: bool
+    query: np.ndarray
 
     def __repr__(self) -> str:
         shown = ", ".join(f"({label!r}, {score:.3f})" for label, score in self.neighbors[:5])
         more = ", …" if len(self.neighbors) > _SHOWN_NEIGHBOURS else ""
         return (
             f"ArithmeticResult({self.expression!r}, dim={self.vector.shape[0]}, "
+            f"metric={self.metric!r}, unit_terms={self.unit_terms}, "
             f"neighbors=[{shown}{more}])"
         )
 
@@ -91,6 +110,11 @@ def arithmetic(
         Whether the expression's own labels may be returned as neighbors (by default
         they are left out: ``king - man + woman`` is nearest ``king`` more often than not).
     metric : {"cosine", "euclidean"}
+        Under ``"cosine"`` each term is scaled to unit length before the terms are added
+        (``king - man + woman`` gives the neighbours and scores of gensim's
+        ``kv.most_similar(positive=["king", "woman"], negative=["man"])``); under
+        ``"euclidean"`` the raw vectors are added. Either way ``result.vector`` is the sum
+        of the raw vectors and ``result.query`` the vector that was searched with.
 
     Returns
     -------
@@ -101,7 +125,7 @@ def arithmetic(
     ValueError
         For an empty or malformed expression (:class:`ExpressionError`, with a caret under
         the offending column), a label the table does not hold (with close spellings), a
-        result that is the zero vector under the cosine metric.
+        query that is the zero vector under the cosine metric.
     """
     if metric not in METRICS:
         raise ValueError(f"metric must be one of {METRICS}; got {metric!r}.")
@@ -112,18 +136,30 @@ def arithmetic(
     vectors, rows, names = table.resolve(parsed, expression)
     coefficients = np.array([c for c, _, _ in parsed], dtype=np.float64)
     vector = coefficients @ vectors
-    if metric == "cosine" and not np.any(vector):
+    unit_terms = metric == "cosine"
+    query = coefficients @ _unit_rows(vectors.astype(np.float64)) if unit_terms else vector
+    if unit_terms and not np.any(query):
         raise ValueError(
-            f"{expression!r} adds up to the zero vector, which has no cosine neighbors."
+            f"{expression!r} adds up to the zero vector (each term at unit length), "
+            "which has no cosine neighbors."
         )
     exclude = None if include_terms else np.array(sorted({r for term in rows for r in term}))
-    index, scores = nearest(vector, table.vectors, int(k), metric=metric, exclude=exclude)
+    index, scores = nearest(query, table.vectors, int(k), metric=metric, exclude=exclude)
     return ArithmeticResult(
         expression=expression,
         vector=vector,
         terms=[(float(c), name) for c, name in zip(coefficients, names, strict=True)],
         neighbors=[(table.labels[i], float(s)) for i, s in zip(index[0], scores[0], strict=True)],
+        metric=metric,
+        unit_terms=unit_terms,
+        query=query,
     )
+
+
+def _unit_rows(vectors: np.ndarray) -> np.ndarray:
+    """Each row at unit length; a zero row stays zero (it has no direction to keep)."""
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
 
 
 class _Table:

@@ -1,9 +1,12 @@
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
+import scipy.stats
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sklearn.decomposition import PCA
 
 from latent_magic._direction import Direction
 from latent_magic._directions import direction, principal_directions
@@ -125,17 +128,15 @@ def test_ordered_with_few_distinct_values_uses_them_as_bins():
 
 
 def test_ordered_quality_is_spearman_rho():
-    scipy_stats = pytest.importorskip("scipy.stats")
     rng, ages, t = planted_ages(n=800)
     Z = rng.normal(size=(len(ages), len(t))) + (ages / 20)[:, None] * t
     d = direction(Z, np.round(ages), ordered=True)  # rounded: ties
-    expected = scipy_stats.spearmanr(np.round(ages), Z @ d.unit).statistic
+    expected = scipy.stats.spearmanr(np.round(ages), Z @ d.unit).statistic
     assert d.quality == pytest.approx(expected, abs=1e-12)
     assert d.details["quality_measure"] == "Spearman ρ"
 
 
 def test_ordered_direction_takes_its_name_from_a_series():
-    pd = pytest.importorskip("pandas")
     rng, ages, t = planted_ages(n=300)
     Z = rng.normal(size=(300, len(t))) + (ages / 20)[:, None] * t
     assert direction(Z, pd.Series(ages, name="age"), ordered=True).name == "age (ordered)"
@@ -143,7 +144,6 @@ def test_ordered_direction_takes_its_name_from_a_series():
 
 # ---------------------------------------------------------------------- classifier
 def test_classifier_normal_aligns_with_the_planted_direction():
-    pytest.importorskip("sklearn")
     Z, labels, t = planted_groups(n=2000)
     d = direction(Z, labels, positive="old", method="classifier")
     assert cosine(d.vector, t) > 0.9
@@ -156,7 +156,6 @@ def test_classifier_normal_aligns_with_the_planted_direction():
 
 
 def test_classifier_with_tiny_groups_scores_on_the_training_rows():
-    pytest.importorskip("sklearn")
     rng = np.random.default_rng(4)
     Z = np.vstack([rng.normal(size=(3, 6)) + 5, rng.normal(size=(40, 6))])
     labels = np.array(["smile"] * 3 + ["plain"] * 40)
@@ -183,11 +182,10 @@ def test_principal_directions_are_orthogonal_with_decreasing_quality():
 
 @pytest.mark.parametrize("shape", [(500, 8), (6, 8)])  # covariance and SVD paths
 def test_principal_quality_is_the_explained_variance_ratio(shape):
-    decomposition = pytest.importorskip("sklearn.decomposition")
     rng = np.random.default_rng(6)
     Z = rng.normal(size=shape) * np.arange(1, shape[1] + 1)
     pcs = principal_directions(Z, k=3)
-    reference = decomposition.PCA(3).fit(Z)
+    reference = PCA(3).fit(Z)
     np.testing.assert_allclose([p.quality for p in pcs], reference.explained_variance_ratio_)
     for p, component in zip(pcs, reference.components_, strict=True):
         assert abs(p.unit @ component) == pytest.approx(1.0)

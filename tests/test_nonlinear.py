@@ -201,8 +201,7 @@ def test_umap_wiring_with_a_stand_in_module(data, monkeypatch):
     np.testing.assert_array_equal(projection.transform(Z[10:12]), Z[10:12, :2] + 100)
 
 
-def test_real_umap_when_installed(data):
-    pytest.importorskip("umap")
+def test_real_umap(data):
     Z, labels = data
     projection = make_projection("umap", Z)
     assert neighbor_agreement(projection.fit_points, labels) > 0.95

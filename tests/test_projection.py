@@ -21,6 +21,20 @@ def test_pca_finds_the_two_widest_axes():
     assert projection.titles[0].startswith("PC 1")
 
 
+def test_the_default_map_is_the_top_two_principal_axes_up_to_sign():
+    # Correlated, not axis-aligned: any other plane, or a rotation within this one, fails.
+    rng = np.random.default_rng(3)
+    mixing = np.linalg.qr(rng.standard_normal((6, 6)))[0] * [6.0, 3.0, 1.0, 0.5, 0.2, 0.1]
+    Z = (rng.standard_normal((800, 6)) @ mixing.T + 1.5).astype(np.float32)
+    centred = Z.astype(np.float64) - Z.astype(np.float64).mean(0)
+    top_two = np.linalg.svd(centred, full_matrices=False)[2][:2]
+    projection = pca_projection(Z)
+    for axis, reference in zip(projection.basis, top_two, strict=True):
+        np.testing.assert_allclose(axis * np.sign(axis @ reference), reference, atol=1e-6)
+    signs = np.sign(np.sum(projection.basis * top_two, axis=1))
+    np.testing.assert_allclose(projection.transform(Z), centred @ top_two.T * signs, atol=1e-4)
+
+
 def test_map_is_centred_on_the_data():
     Z = planted()
     P = pca_projection(Z).transform(Z)

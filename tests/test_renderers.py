@@ -27,23 +27,49 @@ def test_png_round_trips_through_a_real_decoder(channels):
 
 
 def test_flat_output_with_shape_hint_becomes_an_image_with_fixed_range():
-    renderer = ImageRenderer((8, 8), value_range=(0.0, 16.0))
-    output = np.linspace(0, 16, 64)
+    # Not square and every value distinct: a transposed or flipped image shows.
+    renderer = ImageRenderer((6, 10), value_range=(0.0, 80.0))
+    output = np.arange(60.0) + 10.0  # 10 … 69: a guessed range would stretch it to 0 … 255
     preview = renderer(output)
     assert preview.kind == "image"
-    assert (preview.fields["width"], preview.fields["height"]) == (8, 8)
+    assert (preview.fields["width"], preview.fields["height"]) == (10, 6)
     assert preview.fields["mime"] == "image/x-raw-rgba"  # small: painted without a decode
     pixels = shown_pixels(preview.fields, preview.buffers[0])
-    assert pixels[0, 0] == 0
-    assert pixels[7, 7] == 255
+    shade = [int((10 + i) / 80 * 255 + 0.5) for i in range(60)]  # rounded half up
+    expected = [[shade[10 * row + col] for col in range(10)] for row in range(6)]
+    assert pixels.tolist() == expected
+
+
+def pixel_of(array, layout, row, col):
+    """The value at (row, col) of an image stored in ``layout``, read element by element."""
+    if layout == "CHW":
+        return [array[c, row, col] for c in range(array.shape[0])]
+    if layout == "1HW":
+        return array[0, row, col]
+    return array[row, col].tolist() if array.ndim == 3 else array[row, col]
 
 
 @pytest.mark.parametrize(
-    ("shape", "expected"),
-    [((3, 6, 5), (6, 5, 3)), ((6, 5, 3), (6, 5, 3)), ((1, 6, 5), (6, 5)), ((6, 5), (6, 5))],
+    ("shape", "layout", "expected"),
+    [
+        ((3, 6, 5), "CHW", (6, 5, 3)),
+        ((6, 5, 3), "HWC", (6, 5, 3)),
+        ((4, 6, 5), "CHW", (6, 5, 4)),
+        ((1, 6, 5), "1HW", (6, 5)),
+        ((6, 5), "HW", (6, 5)),
+    ],
 )
-def test_channel_layouts_are_understood(shape, expected):
-    assert to_uint8_image(np.zeros(shape)).shape == expected
+def test_channel_layouts_are_understood(shape, layout, expected):
+    # Every value distinct: a transposed, flipped or channel-shuffled layout fails.
+    array = np.arange(np.prod(shape), dtype=np.float64).reshape(shape)
+    pixels = to_uint8_image(array, value_range=(0.0, 255.0))
+    assert pixels.shape == expected
+    for row in range(expected[0]):
+        for col in range(expected[1]):
+            assert np.array_equal(pixels[row, col], pixel_of(array, layout, row, col))
+    # and the page is sent the same pixels
+    preview = ImageRenderer(value_range=(0.0, 255.0))(array)
+    np.testing.assert_array_equal(shown_pixels(preview.fields, preview.buffers[0]), pixels)
 
 
 def test_value_range_is_guessed_from_tanh_outputs():
