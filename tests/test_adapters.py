@@ -35,7 +35,11 @@ def test_scikit_learn_transformers_encode_and_decode(digits, make, dim):
     assert model.dim == dim
     assert model.can_encode
     assert model.can_decode
-    assert model.decode(Z[:2]).shape == (2, 64)
+    estimator = make().fit(X)  # the same seeded fit: what the adapter must agree with
+    np.testing.assert_allclose(Z, estimator.transform(X), rtol=1e-5, atol=1e-4)
+    decoded = model.decode(Z[:2])
+    assert decoded.shape == (2, 64)
+    np.testing.assert_allclose(decoded, estimator.inverse_transform(Z[:2]), rtol=1e-4, atol=1e-3)
 
 
 def test_kernel_pca_without_inverse_maps_but_says_why_it_cannot_decode(digits):

@@ -281,7 +281,14 @@ def test_samples_are_reproducible(dcgan):
 def test_decoding_runs_in_batches(dcgan):
     model = adapt_module(dcgan, batch_size=7)
     Z = model.sample(20, seed=0)
-    np.testing.assert_allclose(model.decode(Z), adapt_module(dcgan).decode(Z), atol=1e-6)
+    sizes: list[int] = []
+    hook = dcgan.register_forward_hook(lambda _m, inputs, _o: sizes.append(len(inputs[0])))
+    try:
+        decoded = model.decode(Z)
+    finally:
+        hook.remove()
+    assert sizes == [7, 7, 6]
+    np.testing.assert_allclose(decoded, adapt_module(dcgan).decode(Z), atol=1e-6)
 
 
 # ---------------------------------------------------------------------- embeddings
