@@ -436,7 +436,8 @@ class LatentExplorer(anywidget.AnyWidget):
 
     # ------------------------------------------------------------------ arithmetic
     def arithmetic(self, expression: str, k: int = 10, **how: Any) -> ArithmeticResult:
-        """:func:`latent_magic.arithmetic` over this map's labels and latents."""
+        """:func:`latent_magic.arithmetic` over this map's labels and latents. The widget marks
+        ``result.vector``, the raw sum, on the map: a latent at the data's own scale."""
         return arithmetic(self._labelled_latents(), expression, k, **how)
 
     def _labelled_latents(self) -> tuple[list[str], np.ndarray]:
