@@ -21,6 +21,7 @@
  * @param {string} o.frameKind `points`, `cached` or `overlay`
  * @param {number} o.frameMs
  * @param {number} o.previewMs negative until a preview was decoded in the page
+ * @param {boolean} o.kernelGone the kernel holding the widget restarted or shut down
  * @returns {Record<string, string>}
  */
 export function observedValues(o) {
@@ -39,6 +40,7 @@ export function observedValues(o) {
     notice: o.notice,
     frameKind: o.frameKind,
     frameMs: o.frameMs.toFixed(2),
+    kernel: o.kernelGone ? "gone" : "live",
   };
   if (o.previewMs >= 0) values.previewMs = o.previewMs.toFixed(2);
   return values;

@@ -289,6 +289,12 @@ export class OperationsBar {
     this.pinWalk.disabled = !canWalk;
   }
 
+  /** The kernel is gone: every control here asks it, so none takes input any more. */
+  disable() {
+    this.root.inert = true;
+    this.root.classList.add("lm-ops-off");
+  }
+
   dispose() {
     for (const [target, type, fn] of this.handlers) target.removeEventListener(type, fn);
   }

@@ -1,7 +1,8 @@
 // Latest-wins preview requests (hover decodes and walk steps share one slot): at most one in
 // flight; a newer request overwrites the pending one, which is sent when the in-flight reply
 // arrives (matched by id) or when the in-flight request times out (a reply that never comes
-// must not freeze the preview).
+// must not freeze the preview). Once the kernel is gone (`close()`) nothing more is sent: a
+// slot that timed out and re-sent would ask a dead comm forever.
 
 export class PreviewRequests {
   /**
@@ -21,6 +22,7 @@ export class PreviewRequests {
     this.lastKey = null;
     this.shownId = 0;
     this.timer = null;
+    this.closed = false;
   }
 
   /**
@@ -44,6 +46,7 @@ export class PreviewRequests {
    * @param {object} content
    */
   ask(key, content) {
+    if (this.closed) return;
     if (this.inFlight !== null && key === this.inFlight.key) {
       this.pending = null; // the reply on its way already answers this
       return;
@@ -105,6 +108,12 @@ export class PreviewRequests {
   /** Forgets the last request so the same position can be asked again (e.g. new points). */
   reset() {
     this.lastKey = null;
+  }
+
+  /** The kernel is gone: drops what waits and sends nothing more. */
+  close() {
+    this.closed = true;
+    this.dispose();
   }
 
   dispose() {

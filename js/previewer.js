@@ -36,13 +36,15 @@ export class Previewer {
     this.previewMs = -1; // pointer event → page-decoded preview painted, the last one
     this.walk = null; // recent walk positions, interleaved, newest last
     this.walkDirection = "";
+    this.gone = ""; // why the kernel cannot answer any more ("" while it can)
     this.disposed = false;
   }
 
   /** The pointer is over the point `index` at (x, y). */
   point(index, x, y) {
     clearTimeout(this.restTimer);
-    this.requests.request(x, y, index);
+    if (this.gone) this.showGone("point");
+    else this.requests.request(x, y, index);
   }
 
   /**
@@ -55,7 +57,9 @@ export class Previewer {
     if (can && this.client) {
       this.showClient(x, y, since);
       this.requests.supersede(); // replies on their way are for older positions
-      this.restTimer = setTimeout(() => this.requests.request(x, y, null), REST_MS);
+      if (!this.gone) this.restTimer = setTimeout(() => this.requests.request(x, y, null), REST_MS);
+    } else if (this.gone) {
+      this.showGone("empty space");
     } else if (can) {
       this.requests.request(x, y, null);
     } else {
@@ -80,6 +84,22 @@ export class Previewer {
   loadClient(spec, weights) {
     this.client = parseClientDecoder(spec, weights);
     this.requests.reset(); // the same spot may decode differently now
+  }
+
+  /**
+   * The kernel is gone: no more requests; what the page decodes itself still shows, anything
+   * else says why it cannot.
+   * @param {string} text
+   */
+  stop(text) {
+    clearTimeout(this.restTimer);
+    this.gone = text;
+    this.requests.close();
+  }
+
+  showGone(title) {
+    this.seq++; // a preview image still decoding must not claim the panel
+    this.panel.showNote(title, this.gone);
   }
 
   /** A walk step: it shares the hover's latest-wins slot, so the newest request wins. */

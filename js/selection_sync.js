@@ -54,12 +54,15 @@ export class SelectionSync {
    * @param {(content: object, buffers: DataView[]) => void} host.send a message to the kernel
    * @param {(selection: Uint32Array) => void} host.show shows a selection on the map
    * @param {number} [host.maxBytes] the largest selection written to the trait in one piece
+   * @param {() => boolean} [host.live] whether the kernel is there to write to (a selection
+   *   made once it is gone is shown, not written)
    */
-  constructor({ model, send, show, maxBytes = MAX_MESSAGE_BYTES }) {
+  constructor({ model, send, show, maxBytes = MAX_MESSAGE_BYTES, live = () => true }) {
     this.model = model;
     this.send = send;
     this.show = show;
     this.maxBytes = maxBytes;
+    this.live = live;
     /** The selection shown (sorted, unique); the map is not ready to show it yet. */
     this.selection = normalise(uint32Of(model.get("_selection")));
     this.written = null; // the DataView we set on `_selection` ourselves
@@ -90,6 +93,7 @@ export class SelectionSync {
   /** Shows a selection (sorted, unique) and writes it for Python. */
   set(selection) {
     this.apply(selection);
+    if (!this.live()) return;
     if (selection.byteLength <= this.maxBytes) {
       this.written = toDataView(selection);
       this.model.set("_selection", this.written);

@@ -1,6 +1,7 @@
 // The line under the map: the kernel's status (`_status`) and, beside it, the latest notice
 // (`notice` messages: what an operation did, or why the kernel refused it). A notice goes
-// away by itself, errors later than news; role="status" has screen readers say it.
+// away by itself, errors later than news; role="status" has screen readers say it. A kernel
+// gone (kernel_link.js) gets a line of its own that stays, said at once (role="alert").
 
 import { el } from "./dom.js";
 import { renderStatus } from "./legend.js";
@@ -14,7 +15,10 @@ export class StatusBar {
     this.notice = el("div", "lm-notice");
     this.notice.setAttribute("role", "status");
     this.notice.hidden = true;
-    this.root.append(this.status, this.notice);
+    this.gone = el("div", "lm-kernel-gone");
+    this.gone.setAttribute("role", "alert");
+    this.gone.hidden = true;
+    this.root.append(this.gone, this.status, this.notice);
     this.text = ""; // the latest notice (data-notice)
     this.timer = 0;
   }
@@ -35,6 +39,12 @@ export class StatusBar {
     this.timer = setTimeout(() => {
       this.notice.hidden = true;
     }, NOTICE_MS[level]);
+  }
+
+  /** @param {string} text why nothing more can be asked of the kernel */
+  showGone(text) {
+    this.gone.textContent = text;
+    this.gone.hidden = false;
   }
 
   dispose() {

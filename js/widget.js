@@ -1,13 +1,16 @@
 // The anywidget entry: builds the DOM and wires the model's traits and messages to the pieces
 // that do the work: the map (map_renderer.js, drawn by frame_loop.js), the overlay, the
 // preview (previewer.js), the selection (selection_sync.js), pins (pins.js), pointer tools
-// (pointer_tools.js), the operations bar and the observable data- attributes.
+// (pointer_tools.js), the operations bar and the observable data- attributes. Requests go
+// through kernel_link.js, which notices a kernel restarted or shut down: then the widget says
+// so and asks nothing more.
 // Protocol: docs/protocol.md (trait names, message shapes, data- attributes, class names).
 
 import "./widget.css";
 import { codesOf, float32Of, uint32Of } from "./codecs.js";
 import { el } from "./dom.js";
 import { FrameLoop, MapFrames, sameView } from "./frame_loop.js";
+import { KernelLink } from "./kernel_link.js";
 import { pointsInPolygon, toggle, union } from "./lasso.js";
 import { renderLegend } from "./legend.js";
 import { MapRenderer, pointSize } from "./map_renderer.js";
@@ -39,12 +42,12 @@ function readTheme(node) {
 }
 
 function render({ model, el: host }) {
-  // Every request names its view, so that replies reach the view that asked.
+  // Every request names its view, so that replies reach the view that asked; none is sent
+  // once the kernel is gone (kernelGone).
   const viewId = Math.random().toString(36).slice(2);
+  const link = new KernelLink({ model, el: host, gone: (text) => kernelGone(text) });
   function send(content, buffers) {
-    const message = { ...content, view: viewId };
-    if (buffers) model.send(message, undefined, buffers);
-    else model.send(message);
+    link.send({ ...content, view: viewId }, buffers);
   }
 
   // ---- DOM -------------------------------------------------------------------------------
@@ -114,7 +117,12 @@ function render({ model, el: host }) {
   const overlay = new Overlay(overlayCanvas);
   const mapFrames = new MapFrames(renderer);
   const loop = new FrameLoop(frame, { held: () => tools.panning });
-  const selection = new SelectionSync({ model, send, show: showSelection });
+  const selection = new SelectionSync({
+    model,
+    send,
+    show: showSelection,
+    live: () => !link.gone,
+  });
   const pins = new Pins((content) => send(content), model.get("_pins"));
   const previewer = new Previewer({
     send: (content) => send(content),
@@ -214,6 +222,7 @@ function render({ model, el: host }) {
       frameKind: mapFrames.kind,
       frameMs: s.frameMs,
       previewMs: previewer.previewMs,
+      kernelGone: link.gone,
     });
     writeChanged(root.dataset, values);
   }
@@ -326,6 +335,7 @@ function render({ model, el: host }) {
     } else if (intent.type === "clear-selection") {
       selection.set(new Uint32Array(0));
     } else if (intent.type === "pin") {
+      if (link.gone) return; // the kernel makes pins; a provisional one would stay forever
       pins.pin(intent.x, intent.y);
       pinsChanged();
     } else if (intent.type === "anchor") {
@@ -363,6 +373,16 @@ function render({ model, el: host }) {
   }
 
   // ---- kernel messages -------------------------------------------------------------------
+  /** The kernel restarted or shut down (kernel_link.js): say so, and ask nothing more. */
+  function kernelGone(text) {
+    previewer.stop(text);
+    ops.disable();
+    pins.dropProvisional();
+    statusBar.showGone(text);
+    publish();
+    loop.schedule();
+  }
+
   function showNotice(msg) {
     statusBar.showNotice(msg);
     ops.syncAxes(); // a refused set_axes leaves the pickers on the old axes
@@ -450,9 +470,11 @@ function render({ model, el: host }) {
   loadPoints();
   setTool("pan");
   applySize();
+  link.check();
   loop.schedule();
 
   return () => {
+    link.dispose();
     loop.dispose();
     statusBar.dispose();
     for (const [name, fn] of Object.entries(traitHandlers)) model.off(name, fn);

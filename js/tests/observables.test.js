@@ -18,6 +18,7 @@ const state = {
   frameKind: "points",
   frameMs: 1.23456,
   previewMs: -1,
+  kernelGone: false,
 };
 
 test("the attributes' text follows docs/protocol.md", () => {
@@ -35,6 +36,8 @@ test("the attributes' text follows docs/protocol.md", () => {
   assert.equal(v.frameMs, "1.23");
   assert.equal("previewMs" in v, false, "no page-decoded preview yet");
   assert.equal(observedValues({ ...state, previewMs: 0.5 }).previewMs, "0.50");
+  assert.equal(v.kernel, "live");
+  assert.equal(observedValues({ ...state, kernelGone: true }).kernel, "gone");
 });
 
 test("only changed attributes are written", () => {

@@ -160,3 +160,18 @@ test("after a browser-decoded preview, replies already on their way are stale", 
   assert.equal(sent.length, 2);
   assert.equal(requests.receive({ id: 2 }), true, "the resting position's own reply shows");
 });
+
+test("once closed (the kernel is gone) nothing more is sent, not even on a timeout", () => {
+  const { requests, sent, timers, fireTimers } = fake();
+  requests.request(0, 0, 1);
+  requests.request(0, 0, 2); // pending behind the one in flight
+  assert.equal(sent.length, 1);
+  requests.close();
+  assert.equal(timers.size, 0, "the in-flight timeout is cleared");
+  fireTimers();
+  for (let k = 3; k < 50; k++) requests.request(k, k, k);
+  requests.walk("smile", 1);
+  requests.receive({ type: "preview", id: 1 }); // a late reply releases nothing either
+  fireTimers();
+  assert.equal(sent.length, 1);
+});

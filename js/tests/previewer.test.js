@@ -115,3 +115,31 @@ test("walk replies draw a trail of at most 16 steps; a hover reply ends it", () 
   previewer.receive({ type: "preview", id: 22 }, []);
   assert.equal(previewer.walk, null);
 });
+
+test("once the kernel is gone, points say so and empty space asks nothing", async () => {
+  const { previewer, log } = setup({ client: true });
+  previewer.stop("The kernel was restarted: run the cell again.");
+  previewer.point(3, 0.25, 0.25);
+  assert.deepEqual(log.panel.at(-1), [
+    "note",
+    "The kernel was restarted: run the cell again.",
+    "point",
+  ]);
+  previewer.space(0.5, 0.25, performance.now());
+  assert.deepEqual(
+    log.panel.at(-1),
+    ["client", 0.5, 0.25, 191, "empty space"],
+    "decoded in the page still",
+  );
+  previewer.walkTo("smile", 1);
+  await sleep(REST_MS + 50);
+  assert.deepEqual(log.sent, []);
+});
+
+test("once the kernel is gone, empty space without a chain says so", () => {
+  const { previewer, log } = setup();
+  previewer.stop("gone");
+  previewer.space(0.5, 0.25, performance.now());
+  assert.deepEqual(log.panel.at(-1), ["note", "gone", "empty space"]);
+  assert.deepEqual(log.sent, []);
+});

@@ -37,7 +37,7 @@ function fakeModel(selection = []) {
 }
 
 /** A SelectionSync wired to a fake model, recording what it shows and sends. */
-function setup({ selection = [], maxBytes } = {}) {
+function setup({ selection = [], maxBytes, live } = {}) {
   const model = fakeModel(selection);
   const shown = [];
   const sent = [];
@@ -46,6 +46,7 @@ function setup({ selection = [], maxBytes } = {}) {
     send: (content, buffers) => sent.push({ content, buffers }),
     show: (sel) => shown.push(Array.from(sel)),
     maxBytes,
+    live,
   });
   model.on("change:_selection", () => sync.load());
   return { model, sync, shown, sent };
@@ -137,4 +138,17 @@ test("selectionFlags shows only indices on the map and reuses its flags", () => 
   assert.deepEqual(Array.from(second.flags), [0, 1, 0, 0, 0, 0]);
   const all = Uint32Array.of(1, 2);
   assert.equal(selectionFlags(all, 6).indices, all, "no copy when every index is shown");
+});
+
+test("once the kernel is gone a selection is shown and not written", () => {
+  const { model, sync, shown, sent } = setup({ maxBytes: 8, live: () => false });
+  sync.set(Uint32Array.of(1, 4));
+  sync.set(Uint32Array.of(1, 2, 3, 4, 5, 6));
+  assert.deepEqual(shown, [
+    [1, 4],
+    [1, 2, 3, 4, 5, 6],
+  ]);
+  assert.equal(model.saves, 0);
+  assert.deepEqual(sent, [], "no parts either");
+  assert.deepEqual(Array.from(uint32Of(model.get("_selection"))), []);
 });

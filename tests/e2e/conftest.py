@@ -9,6 +9,10 @@ Fixtures
                                every session it opened is closed (kernel shut down) at
                                teardown, with a screenshot first when the test failed.
 
+An uncaught error in a page the test opened, or a console error of the widget's code, fails
+that test (:func:`pytest_runtest_call`), with the messages; a test that provokes errors on
+purpose takes them with ``nb.take_page_errors()``.
+
 Artefacts go to ``tests/e2e/artifacts`` (override with ``E2E_ARTIFACTS``).
 """
 
@@ -28,6 +32,7 @@ from .harness import (
     NotebookSession,
     clean_dir,
     launch_browser,
+    page_errors_report,
     safe_name,
 )
 
@@ -45,6 +50,36 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     rep = outcome.get_result()
     setattr(item, f"rep_{rep.when}", rep)
+
+
+class PageError(AssertionError):
+    """The page raised, or the widget logged an error, during a test."""
+
+
+def _page_errors(item) -> str:
+    sessions = getattr(item, "_e2e_sessions", [])
+    for s in sessions:
+        s.flush_page_events()
+    report = page_errors_report(sessions)
+    for s in sessions:
+        s.page_errors_reported = len(s.page_errors)
+    return report
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """Fails a test whose pages had errors; adds them to a failure that has other causes."""
+    try:
+        result = yield
+    except Exception as e:
+        report = _page_errors(item)
+        if report:
+            e.add_note(report)
+        raise
+    report = _page_errors(item)
+    if report:
+        raise PageError(report)
+    return result
 
 
 def _failed(node) -> bool:
@@ -143,6 +178,7 @@ def artifact_dir(request) -> Path:
 def open_notebook(request, jupyter_server, browser_context, artifact_dir):
     """``open_notebook(cells: list[str], name: str | None = None) -> NotebookSession``."""
     sessions: list[NotebookSession] = []
+    request.node._e2e_sessions = sessions  # read by pytest_runtest_call
 
     def _open(cells: list[str], name: str | None = None, load_timeout: float = 90.0):
         nb_name = name or f"{safe_name(request.node.name)}-{len(sessions)}.ipynb"
@@ -158,6 +194,7 @@ def open_notebook(request, jupyter_server, browser_context, artifact_dir):
     yield _open
 
     failed = _failed(request.node)
+    late = []  # errors that came after the test's body was checked
     for n, s in enumerate(sessions):
         try:
             if failed and not s.page.is_closed():
@@ -165,9 +202,13 @@ def open_notebook(request, jupyter_server, browser_context, artifact_dir):
         except Exception:
             pass
         try:
+            s.flush_page_events()
+            late += s.page_errors[s.page_errors_reported :]
             s.write_logs()
         finally:
             s.close(shutdown_kernel=True)
+    if late and not failed:
+        pytest.fail("errors in the page after the test's body:\n" + "\n".join(late))
 
 
 @pytest.fixture

@@ -578,13 +578,16 @@ class NotebookSession:
         self.artifact_dir = Path(artifact_dir)
         self.timings: dict[str, Any] = {"cells": {}}
         self.console: list[str] = []
+        # Errors that fail the test (conftest.py checks them after the test's body): every
+        # uncaught error of the page, and console errors of the widget's own code.
         self.page_errors: list[str] = []
+        self.page_errors_reported = 0  # how many of them a check has reported already
         self.kernel: KernelHandle | None = None
         self.kernel_id: str | None = None
         self.workspace = "e2e-" + uuid.uuid4().hex[:12]
         self.page = context.new_page()
-        self.page.on("console", lambda m: self.console.append(f"[{m.type}] {m.text}"))
-        self.page.on("pageerror", lambda e: self.page_errors.append(str(e)))
+        self.page.on("console", self._on_console)
+        self.page.on("pageerror", self._on_page_error)
         self.page.add_init_script(_JS_PANEL)
         self._closed = False
         try:
@@ -593,6 +596,36 @@ class NotebookSession:
             self._save_failure_screenshot("open-failed")
             self.close(shutdown_kernel=True)
             raise
+
+    # -- page errors -------------------------------------------------------------------
+    def _on_page_error(self, error) -> None:
+        text, stack = str(error), getattr(error, "stack", None) or ""
+        # A stack names the error first: "Error: <message>\n    at …".
+        described = stack if stack and text in stack else "\n".join(filter(None, (text, stack)))
+        self.page_errors.append(f"uncaught {described}")
+
+    def _on_console(self, message) -> None:
+        self.console.append(f"[{message.type}] {message.text}")
+        location = message.location or {}
+        if is_widget_console_error(message.type, message.text, location.get("url", "")):
+            where = f"{location.get('url', '?')}:{location.get('lineNumber', '?')}"
+            self.page_errors.append(f"console.{message.type} at {where}: {message.text}")
+
+    def flush_page_events(self) -> None:
+        """Let Playwright deliver the page's pending events (errors included): the sync API
+        hands them over only while it talks to the browser."""
+        from playwright.sync_api import Error as PlaywrightError
+
+        if self._closed or self.page.is_closed():
+            return
+        with contextlib.suppress(PlaywrightError):  # a crashed page has nothing more to say
+            self.page.evaluate("() => 0")
+
+    def take_page_errors(self) -> list[str]:
+        """The page errors so far, forgotten: for a test that expects some."""
+        self.flush_page_events()
+        errors, self.page_errors = self.page_errors, []
+        return errors
 
     # -- opening -----------------------------------------------------------------------
     @property
@@ -613,6 +646,15 @@ class NotebookSession:
         )
         self.timings["page_load_to_idle_s"] = time.monotonic() - t0
         t1 = time.monotonic()
+        self.attach_kernel()
+        self.timings["attach_kernel_client_s"] = time.monotonic() - t1
+
+    def attach_kernel(self) -> KernelHandle:
+        """Attach :attr:`kernel` to the notebook's kernel now (after a restart or a new
+        kernel, the client of the old one is closed)."""
+        if self.kernel is not None:
+            self.kernel.close()
+            self.kernel = None
         state = self.kernel_state()
         self.kernel_id = state["kernel"]["id"]
         conn = self.server.runtime_dir / f"kernel-{self.kernel_id}.json"
@@ -628,7 +670,57 @@ class NotebookSession:
                 f"session {sess}"
             )
         self.kernel = KernelHandle(self.kernel_id, conn)
-        self.timings["attach_kernel_client_s"] = time.monotonic() - t1
+        return self.kernel
+
+    # -- the kernel's life -----------------------------------------------------------------
+    def restart_kernel(self, timeout: float = 60.0) -> None:
+        """Restart the kernel as a user does (Kernel menu → Restart, the dialog accepted);
+        wait until it is idle again and re-attach :attr:`kernel`."""
+        self.page.evaluate(
+            """(path) => {
+                const p = window.__e2ePanel(path);
+                window.jupyterapp.shell.activateById(p.id);
+                const k = p.sessionContext.session.kernel;
+                window.__e2eRestarted = false;
+                k.statusChanged.connect((_, status) => {
+                    if (status === 'restarting') window.__e2eRestarted = true;
+                });
+                window.jupyterapp.commands.execute('kernelmenu:restart');  // awaits the dialog
+            }""",
+            self.path,
+        )
+        self.page.locator(".jp-Dialog button.jp-mod-accept").click()
+        self.wait_for_js("() => window.__e2eRestarted", what="the kernel to restart")
+        self.wait_kernel_idle(timeout=timeout, what="the restarted kernel to become idle")
+        self.attach_kernel()
+
+    def shutdown_kernel(self, timeout: float = 30.0) -> None:
+        """Shut the kernel down as a user does (Kernel menu → Shut Down Kernel)."""
+        if self.kernel is not None:
+            self.kernel.close()
+            self.kernel = None
+        self.page.evaluate(
+            """(path) => {
+                window.jupyterapp.shell.activateById(window.__e2ePanel(path).id);
+                return window.jupyterapp.commands.execute('kernelmenu:shutdown');
+            }""",
+            self.path,
+        )
+        self.wait_for_js(
+            "(path) => !window.__e2ePanel(path).sessionContext.session",
+            self.path,
+            timeout=timeout,
+            what="the notebook to have no kernel",
+        )
+
+    def start_kernel(self, name: str = "python3", timeout: float = 60.0) -> None:
+        """Give a notebook without a kernel a new one; wait for it and attach :attr:`kernel`."""
+        self.page.evaluate(
+            "(a) => window.__e2ePanel(a.path).sessionContext.changeKernel({name: a.name})",
+            {"path": self.path, "name": name},
+        )
+        self.wait_kernel_idle(timeout=timeout, what="the new kernel to become idle")
+        self.attach_kernel()
 
     # -- waiting -------------------------------------------------------------------------
     def kernel_state(self) -> dict:
@@ -803,9 +895,11 @@ class NotebookSession:
             return None
 
     def assert_no_page_errors(self) -> None:
-        """Fail if the page raised an uncaught JS error (console errors are only logged)."""
+        """Fail now if the page raised an uncaught error or the widget logged one (the
+        fixture checks this after every test anyway)."""
+        self.flush_page_events()
         if self.page_errors:
-            raise AssertionError("uncaught errors in the page:\n" + "\n".join(self.page_errors))
+            raise AssertionError(page_errors_report([self]))
 
     def write_logs(self) -> None:
         self.artifact_dir.mkdir(parents=True, exist_ok=True)
@@ -836,6 +930,26 @@ class NotebookSession:
                     self.server.api("DELETE", f"/api/kernels/{self.kernel_id}", timeout=30)
             except Exception:
                 pass
+
+
+def is_widget_console_error(kind: str, text: str, url: str) -> bool:
+    """Whether a console message is an error of the widget's code: anywidget imports the
+    widget's module from a ``blob:`` URL, so its call site or the stack it prints is there;
+    anywidget's own complaints about it start with ``[anywidget]`` (a failed render is an
+    error, a failed cleanup a warning)."""
+    if "[anywidget]" in text:
+        return kind in ("error", "warning")
+    return kind == "error" and (url.startswith("blob:") or "blob:" in text)
+
+
+def page_errors_report(sessions: Iterable[NotebookSession]) -> str:
+    """The page errors of these notebook sessions as one message ('' when none)."""
+    parts = [
+        f"{s.path}:\n" + "\n".join(f"  - {e}" for e in s.page_errors)
+        for s in sessions
+        if s.page_errors
+    ]
+    return ("errors in the page:\n" + "\n".join(parts)) if parts else ""
 
 
 def clean_dir(path: Path) -> Path:

@@ -33,6 +33,9 @@ def test_example_notebook_in_the_browser(open_notebook, path):
         what="every explorer in the notebook to draw its points",
     )
     assert count >= 1
+    # Every map's pixels show its widget's points, and nothing where it has none.
+    for index in range(count):
+        MapView(nb, index).assert_points_painted()
     view = MapView(nb)
     view.root.scroll_into_view_if_needed()
     box = view.box()

@@ -1,5 +1,9 @@
 """Proves the e2e harness with stock ipywidgets (no latent_magic involved)."""
 
+import os
+import pathlib
+import subprocess
+import sys
 import time
 
 import pytest
@@ -80,3 +84,86 @@ def test_harness_smoke(open_notebook, jupyter_server):
         f"{ {i: [round(x, 3) for x in v] for i, v in nb.timings['cells'].items()} }, "
         f"key press -> python {t_sync:.3f}s, renderer {gl['renderer']}"
     )
+
+
+# Tests run by an inner pytest session on the e2e fixtures: what fails and what does not.
+INNER_TESTS = """
+import pytest
+
+NOISY_WIDGET = (
+    "import anywidget\\n"
+    "class Noisy(anywidget.AnyWidget):\\n"
+    "    _esm = 'export default { render({ el }) {"
+    " el.textContent = \\"noisy\\"; console.error(\\"logged by the widget\\"); } }'\\n"
+    "Noisy()"
+)
+
+
+def test_an_uncaught_error(open_notebook):
+    nb = open_notebook(["1"])
+    nb.page.evaluate("() => { setTimeout(() => { throw new Error('thrown in the page'); }); }")
+    nb.page.wait_for_timeout(300)
+
+
+def test_a_widget_that_logs_an_error(open_notebook):
+    nb = open_notebook([NOISY_WIDGET])
+    nb.run_cell(0)
+    nb.wait_for_js("() => document.body.textContent.includes('noisy')")
+
+
+def test_a_failure_with_page_errors_too(open_notebook):
+    nb = open_notebook(["1"])
+    nb.page.evaluate("() => { Promise.reject(new Error('rejected in the page')); }")
+    nb.page.wait_for_timeout(300)
+    assert 1 == 2, "the test's own failure"
+
+
+def test_a_console_error_of_the_page_not_the_widget(open_notebook):
+    nb = open_notebook(["1"])
+    nb.page.evaluate("() => console.error('logged by the page')")
+
+
+def test_errors_taken_by_the_test(open_notebook):
+    nb = open_notebook(["1"])
+    nb.page.evaluate("() => { setTimeout(() => { throw new Error('expected'); }); }")
+    nb.page.wait_for_timeout(300)
+    assert any("expected" in e for e in nb.take_page_errors())
+"""
+
+
+def test_an_uncaught_page_error_fails_the_test_that_caused_it(tmp_path):
+    tests_dir = pathlib.Path(__file__).parents[1]
+    (tmp_path / "conftest.py").write_text('pytest_plugins = ["e2e.conftest"]\n')
+    (tmp_path / "test_inner.py").write_text(INNER_TESTS)
+    env = dict(os.environ, PYTHONPATH=str(tests_dir), E2E_ARTIFACTS=str(tmp_path / "artifacts"))
+    env.pop("PYTEST_ADDOPTS", None)
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rA", "-q", "test_inner.py"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    out = run.stdout + run.stderr
+    outcome = {
+        line.split("::")[1].split(" ")[0]: line.split(" ")[0]
+        for line in out.splitlines()
+        if line.startswith(("PASSED test_inner.py", "FAILED test_inner.py", "ERROR test_inner.py"))
+    }
+    assert outcome == {
+        "test_an_uncaught_error": "FAILED",
+        "test_a_widget_that_logs_an_error": "FAILED",
+        "test_a_failure_with_page_errors_too": "FAILED",
+        "test_a_console_error_of_the_page_not_the_widget": "PASSED",
+        "test_errors_taken_by_the_test": "PASSED",
+    }, out
+    # The failures name the errors, and the test's own failure keeps its message.
+    assert "thrown in the page" in out
+    for words in (
+        "console.error at blob:",
+        "logged by the widget",
+        "rejected in the page",
+        "the test's own failure",
+    ):
+        assert words in out

@@ -42,7 +42,7 @@ def test_a_gan_explored_without_data_decodes_empty_space(open_notebook):
         pixels = view.preview_pixels()
         expected = view.decoded_pixels(spot)
         assert pixels.shape == expected.shape == (8, 8)
-        np.testing.assert_allclose(pixels, expected, atol=12)
+        np.testing.assert_allclose(pixels, expected, atol=2)
         shown.append(pixels.astype(int))
     assert np.abs(shown[0] - shown[1]).max() > 20, "the preview did not change"
     nb.screenshot("gan-empty-space", locator=view.root)

@@ -4,9 +4,11 @@ drawn with the mouse. Shared by the end-to-end tests."""
 from __future__ import annotations
 
 import base64
+import io
 import json
 
 import numpy as np
+from PIL import Image
 
 QUICKSTART = (
     "%load_ext latent_magic\n"
@@ -44,6 +46,148 @@ CANVAS_RGBA_JS = """(selector) => {
 }"""
 
 
+# The Backbone model behind the `index`-th `.lm-root` of the notebook: the JupyterLab output
+# is a tree of Lumino widgets, and ipywidgets' widget for a view keeps the view (`_view`),
+# whose element holds the root. Kept as window.__lmModels[index]; returns its model id.
+MODEL_OF_ROOT_JS = """({path, index}) => {
+    const root = document.querySelectorAll('.lm-root')[index];
+    const stack = [window.__e2ePanel(path)];
+    while (stack.length) {
+        const w = stack.pop();
+        if (!w) continue;
+        if (w._view && w._view.el === root.parentElement) {
+            window.__lmModels = window.__lmModels || {};
+            window.__lmModels[index] = w._view.model;
+            return w._view.model.model_id;
+        }
+        if (typeof w.children === 'function') stack.push(...Array.from(w.children()));
+    }
+    return null;
+}"""
+
+# Records every message the model's comm is asked to send, before the comm sends (or refuses)
+# it: {method, type} each, in window.__lmSent[index].
+COUNT_SENDS_JS = """(index) => {
+    const comm = window.__lmModels[index].comm;
+    const log = [];
+    window.__lmSent = window.__lmSent || {};
+    window.__lmSent[index] = log;
+    const send = comm.send;
+    comm.send = function (data, ...rest) {
+        log.push({method: data && data.method, type: data && data.content && data.content.type});
+        return send.call(this, data, ...rest);
+    };
+}"""
+
+# The map canvas as the frame that next draws every point left it. The canvas keeps no
+# drawing buffer (preserveDrawingBuffer: false): after the frame is composited, reading it
+# gives nothing. So requestAnimationFrame is wrapped, and the canvas is copied right after the
+# animation-frame callback in which the widget drew its points (data-frames went up and
+# data-frame-kind is "points"), in the same task. Resolves window.__lmMapPicture with a PNG
+# data URL and that frame's data-view.
+CAPTURE_MAP_JS = """(index) => {
+    const root = document.querySelectorAll('.lm-root')[index];
+    const canvas = root.querySelector('.lm-map canvas.lm-gl');
+    const original = window.requestAnimationFrame;
+    window.__lmMapPicture = new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+            window.requestAnimationFrame = original;
+            reject(new Error('no frame drew the points within 60 s'));
+        }, 60000);
+        window.requestAnimationFrame = (callback) => original.call(window, (t) => {
+            const frames = Number(root.dataset.frames);
+            callback(t);
+            if (Number(root.dataset.frames) > frames && root.dataset.frameKind === 'points') {
+                window.requestAnimationFrame = original;
+                clearTimeout(timer);
+                resolve({png: canvas.toDataURL('image/png'), view: JSON.parse(root.dataset.view),
+                         cssWidth: canvas.clientWidth, cssHeight: canvas.clientHeight});
+            }
+        });
+    });
+}"""
+
+
+def occupancy(
+    page_xy: np.ndarray, width: float, height: float, grid=(24, 16), margin: float = 0.0
+) -> np.ndarray:
+    """``(rows, cols)`` bool: the grid cells over a ``width`` × ``height`` canvas that hold a
+    point of ``page_xy`` (canvas pixels), each cell grown by ``margin`` pixels on every side."""
+    cols, rows = grid
+    x0 = np.arange(cols) * width / cols - margin
+    x1 = (np.arange(cols) + 1) * width / cols + margin
+    y0 = np.arange(rows) * height / rows - margin
+    y1 = (np.arange(rows) + 1) * height / rows + margin
+    x, y = page_xy[:, 0], page_xy[:, 1]
+    in_col = (x[:, None] >= x0) & (x[:, None] < x1)  # (n, cols)
+    in_row = (y[:, None] >= y0) & (y[:, None] < y1)  # (n, rows)
+    return (in_row.T.astype(np.int32) @ in_col.astype(np.int32)) > 0
+
+
+def painted_cells(rgba: np.ndarray, grid=(24, 16)) -> np.ndarray:
+    """``(rows, cols)`` bool: the grid cells of a picture with a painted (non-transparent)
+    pixel; the map canvas is transparent where nothing is drawn."""
+    cols, rows = grid
+    h, w = rgba.shape[:2]
+    ink = rgba[..., 3] > 0
+    ys = np.linspace(0, h, rows + 1).round().astype(int)
+    xs = np.linspace(0, w, cols + 1).round().astype(int)
+    return np.array(
+        [
+            [ink[ys[r] : ys[r + 1], xs[c] : xs[c + 1]].any() for c in range(cols)]
+            for r in range(rows)
+        ]
+    )
+
+
+def points_painted_report(
+    rgba: np.ndarray,
+    view: dict,
+    points: np.ndarray,
+    css_size: tuple[float, float],
+    grid=(24, 16),
+    margin: float = 8.0,
+    tolerance: float = 0.02,
+) -> str:
+    """Compares a picture of the map with where its points must be: the points, through the
+    picture's data-view, on a ``grid`` of cells. Every cell holding a point must be painted
+    and every cell with no point within ``margin`` CSS px (a point's radius) must not be,
+    but for a fraction ``tolerance`` of each. Returns '' when they agree, else what differs.
+    """
+    css_w, css_h = css_size
+    h, w = rgba.shape[:2]
+    x = (points[:, 0] - view["x0"]) / (view["x1"] - view["x0"]) * css_w
+    y = (view["y1"] - points[:, 1]) / (view["y1"] - view["y0"]) * css_h
+    shown = (x >= 0) & (x < css_w) & (y >= 0) & (y < css_h)
+    xy = np.stack([x, y], axis=1)[shown]
+    held = occupancy(xy, css_w, css_h, grid)
+    near = occupancy(xy, css_w, css_h, grid, margin=margin)
+    painted = painted_cells(rgba, grid)
+    problems = []
+    if held.sum() < 10:
+        problems.append(f"only {held.sum()} cells hold points: the check would say little")
+    unpainted = held & ~painted
+    if unpainted.sum() > tolerance * held.sum():
+        problems.append(f"{unpainted.sum()} of {held.sum()} cells holding points are blank")
+    empty = ~near
+    stray = empty & painted
+    if stray.sum() > tolerance * max(empty.sum(), 1):
+        problems.append(f"{stray.sum()} of {empty.sum()} cells without points are painted")
+    if not problems:
+        return ""
+
+    def rows(cells):
+        return "\n".join("".join(c for c in row) for row in cells)
+
+    legend = np.where(held & painted, "#", np.where(held, "o", np.where(painted, "x", ".")))
+    return (
+        f"the map's pixels ({w}x{h}) disagree with its {shown.sum()} points in view: "
+        + "; ".join(problems)
+        + "\n(# points and paint, o points but blank, x paint but no points, . neither)\n"
+        + rows(legend)
+    )
+
+
 def open_map(
     open_notebook, cell: str, n_points: int, run_timeout: float = 180.0, draw_timeout: float = 60.0
 ):
@@ -59,9 +203,10 @@ def open_map(
 class MapView:
     """Where data coordinates land on the page, read from the widget's own data-view."""
 
-    def __init__(self, nb):
+    def __init__(self, nb, index: int = 0):
         self.nb = nb
-        self.root = nb.page.locator(".lm-root").first
+        self.index = index
+        self.root = nb.page.locator(".lm-root").nth(index)
         self.canvas = self.root.locator("canvas.lm-gl").first
 
     def wait_drawn(self, n_points: int, timeout: float = 60.0) -> None:
@@ -137,6 +282,56 @@ class MapView:
         data = self.nb.page.evaluate(CANVAS_RGBA_JS, selector)
         flat = np.frombuffer(base64.b64decode(data["b64"]), dtype=np.uint8)
         return flat.reshape(data["h"], data["w"], 4)
+
+    def model_id(self) -> str:
+        """The id of this view's widget model (the kernel's ``Widget.model_id``)."""
+        model_id = self.nb.page.evaluate(
+            MODEL_OF_ROOT_JS, {"path": self.nb.path, "index": self.index}
+        )
+        assert model_id, "no widget model found for this .lm-root"
+        return model_id
+
+    def widget(self) -> str:
+        """A kernel expression for this view's widget, whatever its name in the notebook."""
+        return f"__import__('ipywidgets').widgets.widget._instances[{self.model_id()!r}]"
+
+    def count_sends(self) -> None:
+        """From now on, record every message this view's model gives its comm to send (read
+        them with :meth:`sent`): what the page asks, counted outside the widget's code."""
+        self.model_id()
+        self.nb.page.evaluate(COUNT_SENDS_JS, self.index)
+
+    def sent(self) -> list[dict]:
+        """``[{method, type}]`` given to the comm since :meth:`count_sends` (custom messages
+        have method ``custom`` and the request's ``type``; trait syncs ``update``)."""
+        return self.nb.page.evaluate("(i) => window.__lmSent[i].slice()", self.index)
+
+    def map_picture(self) -> tuple[np.ndarray, dict, tuple[float, float]]:
+        """What the map canvas shows: ``(rgba (h, w, 4), data-view, (css width, css height))``,
+        read from the frame that draws every point (kept as ``map-canvas-<index>.png`` among
+        the test's artefacts). A wheel step too small to see (0.2 %) moves the view, so a
+        fresh frame of all points comes (after the zoom settles)."""
+        self.root.scroll_into_view_if_needed()
+        self.nb.page.evaluate(CAPTURE_MAP_JS, self.index)
+        box = self.box()
+        self.nb.page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        self.nb.page.mouse.wheel(0, -1)
+        shot = self.nb.page.evaluate("() => window.__lmMapPicture")
+        png = base64.b64decode(shot["png"].split(",", 1)[1])
+        self.nb.artifact_dir.mkdir(parents=True, exist_ok=True)
+        (self.nb.artifact_dir / f"map-canvas-{self.index}.png").write_bytes(png)
+        rgba = np.asarray(Image.open(io.BytesIO(png)).convert("RGBA"))
+        return rgba, shot["view"], (shot["cssWidth"], shot["cssHeight"])
+
+    def assert_points_painted(self, points: np.ndarray | None = None) -> np.ndarray:
+        """The map's own pixels agree with where the kernel's points must be
+        (:func:`points_painted_report`). Returns the picture."""
+        if points is None:
+            points = np.array(self.nb.kernel.eval(f"{self.widget()}.points.tolist()"))
+        rgba, view, css = self.map_picture()
+        report = points_painted_report(rgba, view, points, css)
+        assert report == "", report
+        return rgba
 
     def caption_ink(self) -> list[int]:
         """Painted pixels in each row of the preview's caption (coordinates, then distance):
