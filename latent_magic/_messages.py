@@ -130,6 +130,15 @@ class PageRequests:
         else:
             self.notice(text, "error")
 
+    def refuse_writes(self, names: list[str]) -> None:
+        """The page wrote traits the kernel owns: say so to every view (the write is dropped)."""
+        self._view = None
+        self.notice(
+            f"the page may write only _selection; {', '.join(names)} belong to the kernel "
+            "(ask with a request, docs/protocol.md) and were not changed.",
+            "error",
+        )
+
     def reply(self, content: dict[str, Any], buffers: list[bytes] | None = None) -> None:
         if self._view is not None:
             content["view"] = self._view
@@ -196,7 +205,8 @@ class PageRequests:
         span = _field(content, "span", expected)
         if not isinstance(span, list) or len(span) != 2 or not all(map(_is_finite, span)):
             raise RequestError(f"pin_walk: span must be {expected}; got {_shown(span)}.")
-        strip = self.widget.walk(name, steps, (float(span[0]), float(span[1])))
+        # The strip's latents only: decoding up to 1,000 steps would hold the kernel for nothing.
+        strip = self.widget._walk_latents(name, steps, (float(span[0]), float(span[1])))
         self.widget._add_pins(strip.latents)
         self.notice(f"pinned {len(strip.t)} steps along {strip.direction!r}, {strip.note}")
 

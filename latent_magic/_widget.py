@@ -63,6 +63,13 @@ def _finite(value: Any) -> bool:
         return False
 
 
+def _kernel_owned() -> frozenset[str]:
+    """The synced traits of LatentExplorer that only the kernel writes (all but _selection)."""
+    own = LatentExplorer.class_traits(sync=True)
+    base = anywidget.AnyWidget.class_traits(sync=True)
+    return frozenset(name for name in own if name not in base and name != "_selection")
+
+
 def _principal_axes(space: LatentSpace) -> dict[str, Direction]:
     try:
         found = directions_of_axes(space.principal, k=min(space.dim, 10))
@@ -85,7 +92,7 @@ class LatentExplorer(anywidget.AnyWidget):
         The rows to encode and place on the map (a DataFrame keeps its column names).
     **options
         The keywords of :class:`ExploreOptions`: ``labels``, ``image_shape``, ``preview``,
-        ``height``, ``n_samples``, ``seed``, ``latent_dim``, ``projection``, ``axes``.
+        ``height``, ``n_samples``, ``seed``, ``latent_dim``, ``projection``, ``axes``, ``lift``.
     """
 
     _esm = _bundle("widget.js")
@@ -153,6 +160,19 @@ class LatentExplorer(anywidget.AnyWidget):
         self.observe(self._on_selection_change, names="_selection")
         self._requests = PageRequests(self)
         self.on_msg(self._requests.handle)
+
+    def set_state(self, sync_data: dict[str, Any]) -> None:
+        """A state update from the page. Of this widget's own traits the page writes only
+        ``_selection``; the rest have one writer, the kernel, and a page that writes them (a
+        stale or foreign front end) is refused with a notice and changes nothing."""
+        owned = _kernel_owned()
+        refused = sorted(name for name in sync_data if name in owned)
+        if refused:
+            _log.warning("latent_magic: the page tried to write %s", ", ".join(refused))
+            self._requests.refuse_writes(refused)
+        allowed = {name: value for name, value in sync_data.items() if name not in owned}
+        if allowed:
+            super().set_state(allowed)
 
     # ------------------------------------------------------------------ data
     @property
@@ -375,6 +395,13 @@ class LatentExplorer(anywidget.AnyWidget):
         """Walk from the anchor along ``d``: ``anchor + t · SD · unit(d)`` for ``steps`` values of
         ``t`` evenly spaced over ``span`` (in the data's standard deviations along ``d``),
         with what the model decodes at each step."""
+        strip = self._walk_latents(d, steps, span)
+        model = self._space.model
+        outputs = model.decode(strip.latents) if model.can_decode else None
+        return Walk(strip.direction, strip.t, strip.latents, outputs, strip.note)
+
+    def _walk_latents(self, d: Direction | str | Any, steps: int, span: Any) -> Walk:
+        """A walk's steps without decoding them (``outputs`` is None)."""
         if isinstance(steps, bool) or not isinstance(steps, int | np.integer):
             raise TypeError(f"steps must be a positive integer; got {steps!r}.")
         if steps < 1:
@@ -382,10 +409,7 @@ class LatentExplorer(anywidget.AnyWidget):
         t0, t1 = _span(span)
         axis = self._direction(d)
         t = np.linspace(t0, t1, int(steps))
-        Z = self._space.walk_latents(axis, t)
-        model = self._space.model
-        outputs = model.decode(Z) if model.can_decode else None
-        return Walk(axis.name, t, Z, outputs, self._space.walk_note())
+        return Walk(axis.name, t, self._space.walk_latents(axis, t), None, self._space.walk_note())
 
     def _direction(self, d: Direction | str | Any) -> Direction:
         if isinstance(d, Direction):
@@ -492,6 +516,7 @@ class LatentExplorer(anywidget.AnyWidget):
                 self._space.project(self._pinned) if len(self._pinned) else np.zeros((0, 2))
             )
             self._marks = [self._mark(label, z) for label, z in self._mark_latents]
+            self._update_status()  # a non-linear map switched to axes lifts differently
 
     def _update_status(self) -> None:
         space = self._space

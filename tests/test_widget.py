@@ -343,3 +343,21 @@ def test_binary_traits_refuse_what_does_not_fit_and_say_so(widget):
     assert widget.pins.shape == (0, 2)
     widget._selection = np.array([2, 7])  # int64 row numbers that fit are taken
     assert widget._selection.dtype == np.dtype("<u4")
+
+
+def test_the_page_writes_only_the_selection(widget, frontend):
+    widget.pin(1.0, 2.0)
+    widget.selected_indices = [4]
+    groups, anchor_xy = widget.groups, list(widget._anchor_xy)
+    stale = np.array([[9.0, 9.0], [8.0, 8.0]], "<f8").tobytes()
+    frontend.update(widget, _pins=stale, _group_a=np.array([1, 2], "<u4").tobytes(), height=99)
+    notice = frontend.custom_messages()[-1][0]
+    assert notice["level"] == "error"
+    assert "_group_a, _pins, height belong to the kernel" in notice["text"]
+    np.testing.assert_array_equal(widget.pins, [[1.0, 2.0]])  # pins and vectors still agree
+    assert widget.pinned_vectors.shape == (1, 16)
+    assert widget.groups["A"].tolist() == groups["A"].tolist()
+    assert widget.height == 420
+    assert widget._anchor_xy == anchor_xy
+    frontend.update(widget, _selection=np.array([2, 7], "<u4").tobytes())  # still the page's
+    assert widget.selected_indices.tolist() == [2, 7]
