@@ -23,7 +23,7 @@ import latent_magic
 def measure(n: int) -> dict[str, float]:
     G = face_generator()
     w = latent_magic.explore(G, n_samples=n)
-    plain = latent_magic.explore(w.model, data=w.latents, lift="affine")
+    plain = latent_magic.explore(G, n_samples=n, lift="affine")  # the same samples
     plain.anchor = w.latents.mean(axis=0)
     samples = w.model.decode(w.latents[:50]).reshape(50, -1)
     typical = float(np.median(np.sqrt(((samples[:25] - samples[25:]) ** 2).mean(axis=1))))

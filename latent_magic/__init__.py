@@ -93,6 +93,10 @@ def explore(
         a position lifts to an interpolation of the latents of the nearest points).
     axes : (x, y), optional
         Two directions (Direction objects, vectors, or names such as "PC 3") as the axes.
+    lift : {"auto", "local", "affine"}
+        How a map position becomes a latent: ``"affine"`` takes what the map cannot show from
+        the anchor; ``"local"`` from the latents near the position, at their norm; ``"auto"``
+        (default) is local for a generator with a Gaussian prior, affine otherwise.
 
     These keywords are the fields of :class:`ExploreOptions`; an unknown one is a
     ``TypeError``.

@@ -28,7 +28,10 @@ SNAP = 0.25
 lift blends into the point itself (so a point's position lifts to that point), and since the
 share is under a half no two discs meet. The face changes fast inside a disc; a small share
 keeps that to a few percent of the map, mostly under the pointer's pick radius."""
-NEIGHBOURS = 512  # latents blended at most; weights taper to 0 at the farthest of them
+NEIGHBOURS = 512
+"""Latents blended at most; weights taper to 0 at the farthest of them. On a map so dense that
+the 512 nearest all lie well within the bandwidth, the taper, not the bandwidth, sets the
+neighbourhood's width (smaller than BANDWIDTH says): still continuous, less smooth."""
 _BLOCK_BYTES = 64 << 20  # positions are lifted in chunks whose (chunk, k, d) block fits this
 
 
@@ -54,7 +57,8 @@ class LocalLift:
         self.projection = projection
         points = np.asarray(points, dtype=np.float64)
         self._tree = cKDTree(points)
-        self._norms = np.linalg.norm(latents.astype(np.float64), axis=1)
+        # Row norms in float64 without a float64 copy of the table (n × d can be gigabytes).
+        self._norms = np.sqrt(np.einsum("ij,ij->i", latents, latents, dtype=np.float64))
         spread = float(np.mean(points.std(axis=0))) if len(points) > 1 else 1.0
         self.bandwidth = BANDWIDTH * (spread if spread > 0 else 1.0)
         self._k = min(NEIGHBOURS, len(points))
@@ -71,7 +75,7 @@ class LocalLift:
         P = np.asarray(P, dtype=np.float64).reshape(-1, 2)
         d = self.latents.shape[1]
         out = np.empty((len(P), d))
-        chunk = max(1, _BLOCK_BYTES // (8 * self._k * d))
+        chunk = max(1, _BLOCK_BYTES // (self.latents.itemsize * self._k * d))
         for start in range(0, len(P), chunk):
             out[start : start + chunk] = self._lift(P[start : start + chunk])
         return out
@@ -89,7 +93,7 @@ class LocalLift:
         weights[lonely] = 0.0
         weights[lonely, 0] = 1.0
         weights /= weights.sum(axis=1, keepdims=True)
-        anchor = np.einsum("mk,mkd->md", weights, self.latents[index].astype(np.float64))
+        anchor = np.einsum("mk,mkd->md", weights, self.latents[index], dtype=np.float64)
         target = (weights * self._norms[index]).sum(axis=1)
         # Near a point, blend into the point itself (1 at its position, 0 at its disc's edge).
         nearest = index[:, 0]

@@ -88,7 +88,10 @@ class ExploreOptions:
     )
 
     lift: str = field(
-        default="auto", metadata=_magic("auto (default), local or affine: see explore?", "text")
+        default="auto",
+        metadata=_magic(
+            "auto (default), local or affine: how empty space becomes a latent", "text"
+        ),
     )
 
     def __post_init__(self) -> None:

@@ -76,6 +76,10 @@ class LatentSpace:
         self.points = self._map(self.projection)
         self._distance: DataDistance | None = None
         self._local: LocalLift | None = None
+        self._norm_range: tuple[float, float] | None = None
+        # Set by build_space when the latents are samples of a Gaussian prior: then a norm the
+        # prior does not give is off the data.
+        self.sampled_from_prior = False
         # A Gaussian prior's latents lie on a shell, not on a plane through its centre; with
         # two dimensions or fewer the map plane is the whole space and the lifts agree.
         self._lift_mode = "local" if model.prior and self.dim > 2 else "affine"
@@ -199,7 +203,7 @@ class LatentSpace:
         step = self.spread_along(direction) * direction.unit
         with np.errstate(over="ignore", invalid="ignore"):  # said below, in words
             Z = self._anchor + t[:, None] * step
-            Z = keep_norm(Z, float(np.linalg.norm(self._anchor))) if self.model.prior else Z
+            Z = keep_norm(Z, float(np.linalg.norm(self._anchor))) if self._walks_on_shell() else Z
         if not np.isfinite(Z).all():
             far = float(np.max(np.abs(t)))
             raise ValueError(
@@ -208,17 +212,33 @@ class LatentSpace:
             )
         return Z
 
+    def _walks_on_shell(self) -> bool:
+        """Whether walks keep the anchor's norm: on a Gaussian prior, when the anchor's norm is
+        one the map's own latents have (a walk from the hollow centre stays straight)."""
+        if not self.model.prior:
+            return False
+        if self._norm_range is None:
+            norms = np.sqrt(np.einsum("ij,ij->i", self.latents, self.latents, dtype=np.float64))
+            self._norm_range = tuple(np.quantile(norms, [0.005, 0.995]))
+        low, high = self._norm_range
+        return bool(low <= np.linalg.norm(self._anchor) <= high)
+
     def walk_note(self) -> str:
         """How :meth:`walk_latents` makes its steps, in words."""
-        if self.model.prior:
-            norm = float(np.linalg.norm(self._anchor))
+        norm = float(np.linalg.norm(self._anchor))
+        if self._walks_on_shell():
             return f"from the anchor, each step rescaled to the anchor's norm ({norm:.2f})"
+        if self.model.prior:
+            return (
+                f"from the anchor, in straight steps (its norm, {norm:.2f}, is not one the "
+                "map's latents have, so it is not kept)"
+            )
         return "from the anchor, in straight steps"
 
     def distance_from_data(self, z: np.ndarray) -> Distance:
         """How far ``z`` is from the data, relative to the typical spacing of the data."""
         if self._distance is None:
-            self._distance = DataDistance(self.latents, prior=self.model.prior)
+            self._distance = DataDistance(self.latents, prior=self.sampled_from_prior)
         with np.errstate(over="ignore", invalid="ignore"):  # far out: an infinite ratio says so
             return self._distance.measure(z)
 
@@ -336,6 +356,8 @@ def build_space(model: Any, data: Any, options: ExploreOptions) -> LatentSpace:
         renderer=renderer,
     )
     space.label_title = label_title
+    # With no data and no table, the latents were drawn from a standard normal (model.sample).
+    space.sampled_from_prior = data is None and latent_model.table is None
     return space
 
 
