@@ -94,6 +94,19 @@ export class KernelLink {
     return true;
   }
 
+  /** Saves the model's changed traits; a comm that refuses marks the kernel gone. */
+  save() {
+    if (this.gone) return false;
+    try {
+      this.model.save_changes();
+    } catch (error) {
+      if (!/cannot send/i.test(String(error?.message))) throw error;
+      this.lose("The kernel connection was closed");
+      return false;
+    }
+    return true;
+  }
+
   dispose() {
     this.model.off("comm_live_update", this.onCommLive);
     this.model.off("comm:close", this.onCommClose);

@@ -56,8 +56,18 @@ export class SelectionSync {
    * @param {number} [host.maxBytes] the largest selection written to the trait in one piece
    * @param {() => boolean} [host.live] whether the kernel is there to write to (a selection
    *   made once it is gone is shown, not written)
+   * @param {() => void} [host.save] saves the model's changes (the kernel link's, which notes a
+   *   comm that refuses)
    */
-  constructor({ model, send, show, maxBytes = MAX_MESSAGE_BYTES, live = () => true }) {
+  constructor({
+    model,
+    send,
+    show,
+    maxBytes = MAX_MESSAGE_BYTES,
+    live = () => true,
+    save = () => model.save_changes(),
+  }) {
+    this.save = save;
     this.model = model;
     this.send = send;
     this.show = show;
@@ -97,7 +107,7 @@ export class SelectionSync {
     if (selection.byteLength <= this.maxBytes) {
       this.written = toDataView(selection);
       this.model.set("_selection", this.written);
-      this.model.save_changes();
+      this.save();
       return;
     }
     // The kernel joins the parts and sets `_selection` itself.

@@ -122,6 +122,7 @@ function render({ model, el: host }) {
     send,
     show: showSelection,
     live: () => !link.gone,
+    save: () => link.save(),
   });
   const pins = new Pins((content) => send(content), model.get("_pins"));
   const previewer = new Previewer({

@@ -31,6 +31,10 @@ def _table(heading: str) -> dict[str, set[str]]:
 def _python_imports(path: Path) -> set[str]:
     found = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            parts = node.module.split(".")  # an absolute `from latent_magic._x import …`
+            if parts[0] == "latent_magic":
+                found.add(parts[1] if len(parts) > 1 else "__init__")
         if isinstance(node, ast.ImportFrom) and node.level == 1:
             if node.module:
                 found.add(node.module)

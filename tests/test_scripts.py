@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -26,17 +27,16 @@ def test_the_demos_jupyterlab_starts_as_whoever_runs_it(tmp_path):
         text=True,
     )
     lines: list[str] = []
+    # Read the server's output in a thread: a server that prints nothing must not hang the test.
+    reader = threading.Thread(target=lambda: lines.extend(server.stdout or []), daemon=True)
+    reader.start()
     try:
         deadline = time.monotonic() + 60
-        assert server.stdout is not None
-        while time.monotonic() < deadline:
-            line = server.stdout.readline()
-            if not line and server.poll() is not None:
+        while time.monotonic() < deadline and server.poll() is None:
+            if any("is running at" in line for line in list(lines)):
                 break
-            lines.append(line)
-            if "is running at" in line:
-                break
-        assert any("is running at" in line for line in lines), "".join(lines[-20:])
+            time.sleep(0.1)
+        assert any("is running at" in line for line in list(lines)), "".join(lines[-20:])
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -137,3 +137,18 @@ test("dispose stops listening", () => {
   assert.equal(model.handlers.get("comm_live_update").length, 0);
   assert.equal(model.handlers.get("comm:close").length, 0);
 });
+
+test("a trait save the comm refuses marks the kernel gone instead of throwing", () => {
+  const { model, link, gone } = setup();
+  let saves = 0;
+  model.save_changes = () => {
+    saves++;
+    if (saves > 1) throw new Error("Cannot send");
+  };
+  assert.equal(link.save(), true);
+  assert.equal(link.save(), false);
+  assert.equal(link.gone, true);
+  assert.equal(gone.length, 1);
+  assert.equal(link.save(), false, "nothing more is saved once gone");
+  assert.equal(saves, 2);
+});
