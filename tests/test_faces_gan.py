@@ -147,3 +147,19 @@ def test_the_lift_is_chosen_stated_and_switched(faces_map):
     assert w.lift_mode == "local"
     with pytest.raises(ValueError, match="lift must be one of 'auto', 'local', 'affine'"):
         explore(faces_map.model, data=faces_map.latents[:50], lift="curved")
+
+
+def test_a_walk_from_the_hollow_centre_goes_straight_and_says_so(faces_map):
+    w = explore(faces_map.model, n_samples=500)
+    w.anchor = np.zeros(100)  # the prior's mean: no norm to keep
+    walk = w.walk("PC 1", steps=5)
+    assert "straight steps" in walk.note
+    norms = np.linalg.norm(walk.latents, axis=1)
+    np.testing.assert_allclose(norms, np.abs(walk.t) * norms[0] / abs(walk.t[0]))  # straight
+
+
+def test_latent_codes_a_user_brings_are_not_held_to_the_priors_norms(faces_map):
+    truncated = 0.6 * faces_map.latents  # the truncation trick: norms near 0.6 √d
+    w = explore(faces_map.model, data=truncated)
+    space = w._space
+    assert not any(space.distance_from_data(z).off_data for z in truncated[:20])
