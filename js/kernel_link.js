@@ -82,23 +82,23 @@ export class KernelLink {
    * @param {DataView[]} [buffers]
    */
   send(content, buffers) {
-    if (this.gone) return false;
-    try {
+    return this.attempt(() => {
       if (buffers) this.model.send(content, undefined, buffers);
       else this.model.send(content);
-    } catch (error) {
-      if (!/cannot send/i.test(String(error?.message))) throw error;
-      this.lose("The kernel connection was closed");
-      return false;
-    }
-    return true;
+    });
   }
 
   /** Saves the model's changed traits; a comm that refuses marks the kernel gone. */
   save() {
+    return this.attempt(() => this.model.save_changes());
+  }
+
+  /** Runs one write to the kernel unless it is gone; a comm that refuses ("Cannot send": the
+   * kernel went without any signal saying so) marks it gone. Whether the write went out. */
+  attempt(write) {
     if (this.gone) return false;
     try {
-      this.model.save_changes();
+      write();
     } catch (error) {
       if (!/cannot send/i.test(String(error?.message))) throw error;
       this.lose("The kernel connection was closed");

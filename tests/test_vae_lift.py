@@ -7,34 +7,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from torch import nn
 from torch.nn import functional
+from torch_models import DigitVAE
 
 from latent_magic import explore
-
-
-class NotebookVAE(nn.Module):
-    """examples/02_ageing_directions.ipynb's DigitVAE."""
-
-    def __init__(self, latent: int = 8, hidden: int = 256) -> None:
-        super().__init__()
-        self.hidden = nn.Linear(64, hidden)
-        self.mu = nn.Linear(hidden, latent)
-        self.logvar = nn.Linear(hidden, latent)
-        self.expand = nn.Linear(latent, hidden)
-        self.out = nn.Linear(hidden, 64)
-
-    def encode(self, x):
-        h = functional.relu(self.hidden(x.reshape(len(x), -1)))
-        return self.mu(h), self.logvar(h)
-
-    def decode(self, z):
-        return torch.sigmoid(self.out(functional.relu(self.expand(z)))).reshape(len(z), 1, 8, 8)
-
-    def forward(self, x):
-        mu, logvar = self.encode(x)
-        z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
-        return self.decode(z), mu, logvar
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +18,7 @@ def trained(digits):
     torch.set_num_threads(1)
     torch.manual_seed(0)
     images = torch.from_numpy((digits[0] / 16.0).astype(np.float32).reshape(-1, 1, 8, 8))
-    vae = NotebookVAE()
+    vae = DigitVAE(latent=8, hidden=256)  # examples/02's sizes
     optimiser = torch.optim.Adam(vae.parameters(), lr=3e-3)
     for _epoch in range(60):
         for batch in images[torch.randperm(len(images))].split(128):

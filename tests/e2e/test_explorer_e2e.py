@@ -42,18 +42,10 @@ def test_hovering_a_point_shows_its_label_and_image(quickstart):
     nb, view = quickstart
     points = np.array(nb.kernel.eval("w.points.tolist()"))
     labels = nb.kernel.eval("w.labels.tolist()")
+    # The loneliest point, so the cursor picks exactly it.
+    spot = view.lonely_points(points, 1)[0]
     page = view.to_page(points)
-    box = view.box()
-    inside = np.flatnonzero(
-        (page[:, 0] > box["x"] + 20)
-        & (page[:, 0] < box["x"] + box["width"] - 20)
-        & (page[:, 1] > box["y"] + 20)
-        & (page[:, 1] < box["y"] + box["height"] - 20)
-    )
-    # A point with no neighbor within 8 px, so the cursor picks exactly it.
-    distances = np.hypot(*(page[inside][:, None] - page[None]).transpose(2, 0, 1))
-    distances[np.arange(len(inside)), inside] = np.inf
-    lonely = inside[np.argmax(distances.min(axis=1))]
+    lonely = int(np.argmin(np.hypot(*(page - spot).T)))
     view.hover(page[lonely])
     assert view.root.locator(".lm-preview-title").inner_text() == f"{labels[lonely]} · row {lonely}"
     expected = nb.kernel.eval(f"pca.inverse_transform(w.latents[[{lonely}]])[0].tolist()")

@@ -9,25 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from .widget_page import open_map
+from .widget_page import PREVIEW_PIXELS_JS, open_map, spread_out
 
 sys.path.insert(0, str(Path(__file__).parents[1]))  # tests/faces.py
 from faces import is_face
 
 pytestmark = pytest.mark.e2e
-
-# The preview image's RGB pixels, read back from the page.
-PREVIEW_RGB_JS = """() => {
-    const img = document.querySelector('.lm-preview img.lm-preview-image');
-    if (!img || !img.complete || !img.naturalWidth) return null;
-    const c = document.createElement('canvas');
-    c.width = img.naturalWidth; c.height = img.naturalHeight;
-    const g = c.getContext('2d'); g.drawImage(img, 0, 0);
-    const d = g.getImageData(0, 0, c.width, c.height).data;
-    const out = [];
-    for (let i = 0; i < d.length; i += 4) out.push(d[i], d[i + 1], d[i + 2]);
-    return {w: c.width, h: c.height, px: out};
-}"""
 
 CELL = (
     "import sys, torch\n"
@@ -51,11 +38,7 @@ def _spots_between_samples(view, points: np.ndarray, count: int) -> np.ndarray:
     clear = np.sqrt(((page[:, None] - page_points[None]) ** 2).sum(-1)).min(axis=1) > 9
     spots = page[clear]
     assert len(spots) >= count, "no empty space between the samples"
-    chosen = [spots[0]]
-    while len(chosen) < count:
-        distance = np.min([np.hypot(*(spots - c).T) for c in chosen], axis=0)
-        chosen.append(spots[int(np.argmax(distance))])
-    return np.array(chosen)
+    return spread_out(spots, count)
 
 
 def _shown_rgb(view) -> np.ndarray:
@@ -64,7 +47,7 @@ def _shown_rgb(view) -> np.ndarray:
                    return img !== null && img.complete && img.naturalWidth === 64; }""",
         what="the 64×64 preview image to load",
     )
-    data = view.nb.page.evaluate(PREVIEW_RGB_JS)
+    data = view.nb.page.evaluate(PREVIEW_PIXELS_JS, 3)
     return np.array(data["px"], dtype=np.uint8).reshape(data["h"], data["w"], 3)
 
 

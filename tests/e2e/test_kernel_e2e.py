@@ -17,25 +17,9 @@ pytestmark = pytest.mark.e2e
 GONE_HOVER_S = 6.5
 
 
-def lonely_points(view: MapView, points: np.ndarray, count: int) -> np.ndarray:
-    """Page positions of `count` points inside the map, each with no other point near it, so
-    that the cursor picks exactly it."""
-    page = view.to_page(points)
-    box = view.box()
-    inside = np.flatnonzero(
-        (page[:, 0] > box["x"] + 20)
-        & (page[:, 0] < box["x"] + box["width"] - 20)
-        & (page[:, 1] > box["y"] + 20)
-        & (page[:, 1] < box["y"] + box["height"] - 20)
-    )
-    gaps = np.hypot(*(page[inside][:, None] - page[None]).transpose(2, 0, 1))
-    gaps[np.arange(len(inside)), inside] = np.inf
-    return page[inside[np.argsort(-gaps.min(axis=1))[:count]]]
-
-
 def hover_while_gone(nb, view: MapView, points: np.ndarray) -> None:
     """Moves over points and empty space for longer than the slot's timeout."""
-    spots = np.concatenate([lonely_points(view, points, 4), view.empty_spots(points, 3)])
+    spots = np.concatenate([view.lonely_points(points, 4), view.empty_spots(points, 3)])
     deadline = time.monotonic() + GONE_HOVER_S
     k = 0
     while time.monotonic() < deadline:
@@ -61,7 +45,7 @@ def assert_live_preview(nb, view: MapView) -> None:
     """Hovering a point shows the kernel's preview of it: its title and its pixels."""
     points = np.array(nb.kernel.eval("w.points.tolist()"))
     labels = nb.kernel.eval("w.labels.tolist()")
-    (spot,) = lonely_points(view, points, 1)
+    (spot,) = view.lonely_points(points, 1)
     index = int(np.argmin(np.hypot(*(view.to_page(points) - spot).T)))
     view.hover(spot)
     assert view.attr("preview-source") == "kernel"
@@ -75,7 +59,7 @@ def test_a_restarted_kernel_is_said_and_asked_nothing_until_the_cell_runs_again(
     nb, view = quickstart
     points = view.points()
     view.count_sends()
-    view.hover(lonely_points(view, points, 1)[0])
+    view.hover(view.lonely_points(points, 1)[0])
     assert {"method": "custom", "type": "decode"} in view.sent(), "the count sees requests"
 
     nb.restart_kernel()
@@ -88,7 +72,7 @@ def test_a_restarted_kernel_is_said_and_asked_nothing_until_the_cell_runs_again(
     # why it shows nothing.
     assert view.attr("preview-id") != clients
     assert view.attr("preview-source") == "client"
-    nb.page.mouse.move(*lonely_points(view, points, 1)[0])
+    nb.page.mouse.move(*view.lonely_points(points, 1)[0])
     expect(view.root.locator(".lm-preview-message")).to_contain_text("Run the cell again")
     nb.screenshot("restarted", locator=view.root)
 
@@ -105,7 +89,7 @@ def test_a_shut_down_kernel_is_said_and_asked_nothing(quickstart):
     nb, view = quickstart
     points = view.points()
     view.count_sends()
-    view.hover(lonely_points(view, points, 1)[0])
+    view.hover(view.lonely_points(points, 1)[0])
     assert {"method": "custom", "type": "decode"} in view.sent()
 
     nb.shutdown_kernel()

@@ -20,9 +20,11 @@ QUICKSTART = (
 )
 
 
-#: The preview image's own pixels, read back from the page: ``{w, h, px}`` (px: the red
-#: channel, row by row), or null before an image has loaded. Shared with the benchmarks.
-PREVIEW_PIXELS_JS = """() => {
+#: The preview image's own pixels, read back from the page: ``{w, h, px}`` (px: the first
+#: ``channels`` channels, default 1 (red), pixel by pixel, row by row), or null before an
+#: image has loaded. Shared with the benchmarks.
+PREVIEW_PIXELS_JS = """(channels) => {
+    const n = channels || 1;  // Playwright passes null when no argument is given
     const img = document.querySelector('.lm-preview img.lm-preview-image');
     if (!img || !img.complete || !img.naturalWidth) return null;
     const c = document.createElement('canvas');
@@ -30,7 +32,7 @@ PREVIEW_PIXELS_JS = """() => {
     const g = c.getContext('2d'); g.drawImage(img, 0, 0);
     const d = g.getImageData(0, 0, c.width, c.height).data;
     const out = [];
-    for (let i = 0; i < d.length; i += 4) out.push(d[i]);
+    for (let i = 0; i < d.length; i += 4) for (let k = 0; k < n; k++) out.push(d[i + k]);
     return {w: c.width, h: c.height, px: out};
 }"""
 
@@ -200,6 +202,16 @@ def open_map(
     return nb, view
 
 
+def spread_out(spots: np.ndarray, count: int) -> np.ndarray:
+    """``count`` of the page positions ``spots``, spread out: the first, the farthest from it,
+    the farthest from both, and so on."""
+    chosen = [spots[0]]
+    while len(chosen) < count:
+        distance = np.min([np.hypot(*(spots - c).T) for c in chosen], axis=0)
+        chosen.append(spots[int(np.argmax(distance))])
+    return np.array(chosen)
+
+
 class MapView:
     """Where data coordinates land on the page, read from the widget's own data-view."""
 
@@ -253,12 +265,22 @@ class MapView:
         distance = np.sqrt(((grid[:, None, :] - page_points[None]) ** 2).sum(-1)).min(axis=1)
         spots = grid[distance > clearance]
         assert len(spots) >= count, "no empty space found on the map"
-        # Spread out: the first and the farthest from it, and so on.
-        chosen = [spots[0]]
-        while len(chosen) < count:
-            d = np.min([np.hypot(*(spots - c).T) for c in chosen], axis=0)
-            chosen.append(spots[int(np.argmax(d))])
-        return np.array(chosen)
+        return spread_out(spots, count)
+
+    def lonely_points(self, points: np.ndarray, count: int) -> np.ndarray:
+        """Page positions of ``count`` points inside the map, each as far from every other
+        point as can be, so that the cursor picks exactly it (loneliest first)."""
+        page = self.to_page(points)
+        box = self.box()
+        inside = np.flatnonzero(
+            (page[:, 0] > box["x"] + 20)
+            & (page[:, 0] < box["x"] + box["width"] - 20)
+            & (page[:, 1] > box["y"] + 20)
+            & (page[:, 1] < box["y"] + box["height"] - 20)
+        )
+        gaps = np.hypot(*(page[inside][:, None] - page[None]).transpose(2, 0, 1))
+        gaps[np.arange(len(inside)), inside] = np.inf
+        return page[inside[np.argsort(-gaps.min(axis=1))[:count]]]
 
     def preview_pixels(self) -> np.ndarray:
         """The preview image's own pixels (grey), read back from the page."""
