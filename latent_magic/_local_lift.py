@@ -69,6 +69,7 @@ class LocalLift:
             self._snap = np.zeros(len(points))
         # The map plane through latent 0: its orthonormal basis (d, 2).
         self._plane = np.linalg.qr(projection.basis.T)[0]
+        self._lift_basis = projection.affine_lift(np.zeros(latents.shape[1])).lift  # (d, 2)
 
     def __call__(self, P: np.ndarray) -> np.ndarray:
         """Latents ``(m, d)`` float64 at map positions ``(m, 2)``."""
@@ -105,9 +106,8 @@ class LocalLift:
         anchor += snap[:, None] * (own - anchor)
         target += snap * (self._norms[nearest] - target)
         # The affine lift through each row's own anchor: the plane part is the cursor's.
-        lift = self.projection.affine_lift(np.zeros(self.latents.shape[1]))
         p_anchor = (anchor - self.projection.origin) @ self.projection.basis.T
-        z = anchor + (P - p_anchor) @ lift.lift.T
+        z = anchor + (P - p_anchor) @ self._lift_basis.T
         # Rescale what the map cannot see so that the norm is the neighbours'.
         inside = (z @ self._plane) @ self._plane.T
         off = z - inside

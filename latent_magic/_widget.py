@@ -3,6 +3,7 @@ page draws (traits) and the Python API; the page's requests are read by ``_messa
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 from collections.abc import Callable, Mapping
@@ -63,6 +64,7 @@ def _finite(value: Any) -> bool:
         return False
 
 
+@functools.cache
 def _kernel_owned() -> frozenset[str]:
     """The synced traits of LatentExplorer that only the kernel writes (all but _selection)."""
     own = LatentExplorer.class_traits(sync=True)
@@ -311,10 +313,7 @@ class LatentExplorer(anywidget.AnyWidget):
         becomes ``"affine"`` (``w.lift_mode = "local"`` goes back). Walks start from it."""
         self._space.anchor = vector
         with self.hold_sync():
-            if self._space.lift_mode == "local":
-                self.lift_mode = "affine"
-            for name, value in self._client_decoder_state().items():
-                self.set_trait(name, value)
+            self.lift_mode = "affine"  # the page's decoder follows the new anchor there too
             self._anchor_xy = [float(v) for v in self._space.project(self._space.anchor)[0]]
 
     @property

@@ -9,7 +9,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from .widget_page import MapView, inside_polygon, lasso, open_map, points_painted_report
+from .widget_page import (
+    MapView,
+    assert_quickstart_point_preview,
+    inside_polygon,
+    lasso,
+    open_map,
+    points_painted_report,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -40,17 +47,7 @@ def test_hovering_empty_space_decodes_it_live(quickstart):
 
 def test_hovering_a_point_shows_its_label_and_image(quickstart):
     nb, view = quickstart
-    points = np.array(nb.kernel.eval("w.points.tolist()"))
-    labels = nb.kernel.eval("w.labels.tolist()")
-    # The loneliest point, so the cursor picks exactly it.
-    spot = view.lonely_points(points, 1)[0]
-    page = view.to_page(points)
-    lonely = int(np.argmin(np.hypot(*(page - spot).T)))
-    view.hover(page[lonely])
-    assert view.root.locator(".lm-preview-title").inner_text() == f"{labels[lonely]} · row {lonely}"
-    expected = nb.kernel.eval(f"pca.inverse_transform(w.latents[[{lonely}]])[0].tolist()")
-    expected = (np.clip(np.array(expected) / 16, 0, 1) * 255 + 0.5).astype(np.uint8)
-    np.testing.assert_allclose(view.preview_pixels(), expected.reshape(8, 8), atol=2)
+    assert_quickstart_point_preview(nb, view)
 
 
 def test_lasso_selection_reaches_python_with_vectors(quickstart):

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect
 
-from .widget_page import MapView, lasso
+from .widget_page import MapView, assert_quickstart_point_preview, lasso
 
 pytestmark = pytest.mark.e2e
 
@@ -43,16 +43,8 @@ def assert_gone(nb, view: MapView, words: str) -> None:
 
 def assert_live_preview(nb, view: MapView) -> None:
     """Hovering a point shows the kernel's preview of it: its title and its pixels."""
-    points = np.array(nb.kernel.eval("w.points.tolist()"))
-    labels = nb.kernel.eval("w.labels.tolist()")
-    (spot,) = view.lonely_points(points, 1)
-    index = int(np.argmin(np.hypot(*(view.to_page(points) - spot).T)))
-    view.hover(spot)
+    assert_quickstart_point_preview(nb, view)
     assert view.attr("preview-source") == "kernel"
-    assert view.root.locator(".lm-preview-title").inner_text() == f"{labels[index]} · row {index}"
-    expected = nb.kernel.eval(f"pca.inverse_transform(w.latents[[{index}]])[0].tolist()")
-    expected = (np.clip(np.array(expected) / 16, 0, 1) * 255 + 0.5).astype(np.uint8)
-    np.testing.assert_allclose(view.preview_pixels(), expected.reshape(8, 8), atol=2)
 
 
 def test_a_restarted_kernel_is_said_and_asked_nothing_until_the_cell_runs_again(quickstart):
