@@ -8,6 +8,7 @@ import { axesAfterPick, formatWalk, projectionLabel, walkValue } from "./ops_for
 
 const WALK_STEPS = 9;
 const WALK_SPAN = [-3, 3];
+const ARITH_PLACEHOLDER = "king - man + woman"; // until the kernel suggests one of the map's own
 
 function button(action, label, title) {
   const b = el("button", "lm-button lm-action", label);
@@ -33,6 +34,30 @@ function fillSelect(select, names, current) {
     }),
   );
   if (current != null && names.includes(current)) select.value = current;
+}
+
+/**
+ * The arithmetic result's entries as shown: the label, its row when the label repeats among
+ * the neighbours (digits: "3, 3, 3" says nothing about which 3s), and the score. A neighbour
+ * without a usable `row` shows its label alone.
+ * @param {unknown} neighbors `arithmetic_result`'s `[{label, score, row?}…]`
+ * @returns {{label: string, row: string, title: string, score: string}[]}
+ */
+export function neighborEntries(neighbors) {
+  const list = Array.isArray(neighbors) ? neighbors : [];
+  const labels = list.map((n) => String(n?.label ?? ""));
+  const seen = new Map();
+  for (const label of labels) seen.set(label, (seen.get(label) ?? 0) + 1);
+  return list.map((n, i) => {
+    const row = Number.isInteger(n?.row) && n.row >= 0 ? `row ${n.row}` : "";
+    const score = Number(n?.score);
+    return {
+      label: labels[i],
+      row: seen.get(labels[i]) > 1 ? row : "",
+      title: row,
+      score: Number.isFinite(score) ? score.toFixed(2) : "",
+    };
+  });
 }
 
 export class OperationsBar {
@@ -106,7 +131,7 @@ export class OperationsBar {
     this.arith = el("input", "lm-arith");
     Object.assign(this.arith, {
       type: "text",
-      placeholder: "king - man + woman",
+      placeholder: ARITH_PLACEHOLDER,
       spellcheck: false,
     });
     this.arith.setAttribute("aria-label", "latent arithmetic");
@@ -160,6 +185,16 @@ export class OperationsBar {
     this.updateEnabled();
   }
 
+  /**
+   * The arithmetic box's placeholder: an expression over the map's own labels (`'3' - '8' +
+   * '1'` for digits), or the usual example when `text` is empty.
+   * @param {string} text
+   */
+  setArithmeticHint(text) {
+    const hint = typeof text === "string" && text.trim() ? text : ARITH_PLACEHOLDER;
+    if (this.arith.placeholder !== hint) this.arith.placeholder = hint;
+  }
+
   get direction() {
     return this.walkDirection.value;
   }
@@ -197,13 +232,13 @@ export class OperationsBar {
       return;
     }
     const list = el("ol", "lm-arith-result");
-    for (const n of Array.isArray(msg.neighbors) ? msg.neighbors : []) {
+    for (const n of neighborEntries(msg.neighbors)) {
       const item = el("li", "");
-      const score = Number(n.score);
-      item.append(
-        el("span", "lm-arith-label", String(n.label ?? "")),
-        el("span", "lm-arith-score", Number.isFinite(score) ? score.toFixed(2) : ""),
-      );
+      item.append(el("span", "lm-arith-label", n.label));
+      // "3 · row 412": which point, when several neighbours share a label.
+      if (n.row) item.append(el("span", "lm-arith-row", `· ${n.row}`));
+      if (n.title) item.title = n.title;
+      item.append(el("span", "lm-arith-score", n.score));
       list.append(item);
     }
     this.result.append(el("span", "lm-field-name", "nearest:"), list);

@@ -1,6 +1,6 @@
-// Small pure helpers for the operations bar and the preview panel: how far from the data a
-// preview is, the walk slider's value, the placeholder of a non-linear map's axis pickers and
-// the axes after one picker changes.
+// Small pure helpers for the operations bar and the preview panel: numbers as people read
+// them, how far from the data a preview is, the walk slider's value, the placeholder of a
+// non-linear map's axis pickers and the axes after one picker changes.
 
 const PROJECTION_NAMES = {
   pca: "PCA",
@@ -9,6 +9,26 @@ const PROJECTION_NAMES = {
   isomap: "Isomap",
   umap: "UMAP",
 };
+
+/**
+ * A number as people read it: three decimals below 100, one from there, and with a `scale`
+ * (the view's span, for a coordinate) at least the decimals that show a thousandth of it.
+ * Anything smaller than that is 0: a spot on the axis of a map 60 wide is "0.000", not
+ * "2.10e-6", and a map zoomed to 0.01 wide gets five decimals. Exponents only from 1e5 on, or
+ * for a scale too small for 10 decimals.
+ * @param {number} v
+ * @param {number} [scale] the size of what `v` is read against
+ * @returns {string}
+ */
+export function formatNumber(v, scale) {
+  if (typeof v !== "number" || !Number.isFinite(v)) return String(v);
+  const a = Math.abs(v);
+  const scaled = typeof scale === "number" && Number.isFinite(scale) && scale > 0;
+  const needed = scaled ? Math.ceil(3 - Math.log10(scale) - 1e-9) : 0;
+  if (a >= 1e5 || needed > 10) return a < scale * 1e-4 ? "0" : v.toExponential(2);
+  const text = v.toFixed(Math.max(a >= 100 ? 1 : 3, needed));
+  return /^-0\.?0*$/.test(text) ? text.slice(1) : text; // no "-0.000"
+}
 
 /**
  * The off-data line of a preview: "0.8 × typical spacing from the data".

@@ -28,11 +28,19 @@ export function niceTicks(a, b, count = 5) {
   return { values, step };
 }
 
-/** A tick label with as many decimals as the step needs. */
+/**
+ * A tick label with as many decimals as the step needs. A value tiny against the step (the
+ * residue of summing steps across zero) is 0, never "2.1e-6" or "-0.0"; exponents are for
+ * values from 1e5 on and for steps finer than 8 decimals can show.
+ */
 export function formatTick(v, step) {
-  if (Math.abs(v) >= 1e5 || (Math.abs(v) > 0 && Math.abs(v) < 1e-4)) return v.toExponential(1);
-  const decimals = Math.max(0, Math.min(8, -Math.floor(Math.log10(step) + 1e-9)));
-  return v.toFixed(decimals);
+  if (!Number.isFinite(v)) return String(v);
+  const s = Number.isFinite(step) && step > 0 ? step : Math.abs(v) || 1;
+  const value = Math.abs(v) < s * 1e-6 ? 0 : v;
+  const decimals = -Math.floor(Math.log10(s) + 1e-9);
+  if (Math.abs(value) >= 1e5 || decimals > 8) return value === 0 ? "0" : value.toExponential(1);
+  const text = value.toFixed(Math.max(0, decimals));
+  return /^-0\.?0*$/.test(text) ? text.slice(1) : text;
 }
 
 export class Overlay {

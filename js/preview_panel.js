@@ -1,24 +1,75 @@
-// The right-hand preview panel: title, decoder badge, the decoded preview (image, record
-// bars, the user's HTML or a message), and a caption: the coordinates of the previewed spot
-// and how far it lies from the data (with a warning when the decoding is an extrapolation).
-// Labels always go in as text; only `kind: "html"` (the user's own preview function) is HTML.
+// The right-hand preview panel: title, a badge that says what the preview is (decoded from
+// an exact or an approximate lift, a point's own latent decoded, the nearest labels of a
+// model that cannot decode), the decoded preview (image, record bars, the user's HTML or a
+// message), and a caption: the coordinates of the previewed spot and how far it lies from
+// the data (with a warning when the decoding is an extrapolation). Labels always go in as
+// text; only `kind: "html"` (the user's own preview function) is HTML.
 
 import { CanvasCaption, TEXT_SETTLE_MS } from "./canvas_caption.js";
 import { el } from "./dom.js";
-import { distanceText } from "./ops_format.js";
+import { distanceText, formatNumber } from "./ops_format.js";
 
 const MAX_FEATURES = 64;
 const RAW_RGBA = "image/x-raw-rgba"; // the kernel's small images: width × height × 4 bytes
+const DECODED_KINDS = new Set(["image", "record", "html"]);
 
-function fmt(v) {
-  if (typeof v !== "number" || !Number.isFinite(v)) return String(v);
-  const a = Math.abs(v);
-  if (a !== 0 && (a >= 1e5 || a < 1e-3)) return v.toExponential(2);
-  return v.toFixed(a >= 100 ? 1 : 3);
+/**
+ * What the badge says about a preview, from `_decoder` and the preview on display.
+ * @param {{can_decode?: boolean, exact?: boolean, reason?: string, neighbors?: boolean}} decoder
+ *   `_decoder` (`neighbors`: the model shows nearest labels rather than decoding)
+ * @param {{kind?: string, index?: number|null, exact?: boolean, walk?: boolean}|null} [preview]
+ *   the preview on display (`walk`: a walk step), or null before the first one
+ * @returns {{text: string, tone: "exact"|"approx"|"none", title: string}}
+ */
+export function badgeFor(decoder, preview = null) {
+  const d = { can_decode: true, exact: false, reason: "", ...(decoder || {}) };
+  const kind = preview?.kind;
+  const lift = (preview?.exact ?? d.exact) === true;
+  if (kind === "neighbors" || (d.neighbors === true && !DECODED_KINDS.has(kind))) {
+    return {
+      text: "nearest labels",
+      tone: "none",
+      title:
+        "This model does not decode: a preview lists the labels of the points nearest the " +
+        `latent (cosine), lifted ${lift ? "exactly" : "approximately"} from the map for empty space.`,
+    };
+  }
+  if (!d.can_decode) return { text: "cannot decode", tone: "none", title: d.reason || "" };
+  if (preview && DECODED_KINDS.has(kind) && (preview.index != null || preview.walk)) {
+    return {
+      text: "decoded",
+      tone: "exact",
+      title: preview.walk
+        ? "The walk's latent (anchor + t · SD · direction), decoded."
+        : "This point's own latent, decoded.",
+    };
+  }
+  if (lift) {
+    return {
+      text: "exact lift",
+      tone: "exact",
+      title:
+        "Empty space is decoded from the latent lifted from this map position; the lift is " +
+        "exact: that latent sits exactly here on the map.",
+    };
+  }
+  return {
+    text: "approximate lift",
+    tone: "approx",
+    title:
+      "Empty space is decoded from a latent interpolated from the points around this map " +
+      "position: it sits near here on the map, not exactly here.",
+  };
 }
 
 export class PreviewPanel {
-  constructor() {
+  /**
+   * @param {object} [host]
+   * @param {() => ({x0: number, x1: number, y0: number, y1: number}|null)} [host.view] the
+   *   map's visible range: coordinates are written with the decimals its size needs
+   */
+  constructor({ view = () => null } = {}) {
+    this.view = view;
     this.root = el("div", "lm-preview");
     const head = el("div", "lm-preview-head");
     this.title = el("div", "lm-preview-title", "Preview");
@@ -33,30 +84,36 @@ export class PreviewPanel {
     this.url = null;
     this.imageSeq = 0; // bumped per image shown; a slow <img> decode must not take over
     this.decoder = { can_decode: true, exact: false, reason: "" };
+    this.tone = "";
     this.shown = false;
     this.note = null;
     this.showMessage("Hover over the map to preview.");
   }
 
-  /** @param {{can_decode?: boolean, exact?: boolean, reason?: string}} decoder */
+  /** @param {{can_decode?: boolean, exact?: boolean, reason?: string, neighbors?: boolean}} decoder */
   setDecoder(decoder) {
     this.decoder = { can_decode: true, exact: false, reason: "", ...(decoder || {}) };
     const d = this.decoder;
-    this.badge.classList.remove("lm-badge-exact", "lm-badge-approx", "lm-badge-none");
-    if (!d.can_decode) {
-      this.badge.textContent = "cannot decode";
-      this.badge.classList.add("lm-badge-none");
-      this.badge.title = d.reason || "";
-      if (!this.shown) this.showMessage(d.reason || "This model cannot decode.");
-    } else if (d.exact) {
-      this.badge.textContent = "exact decode";
-      this.badge.classList.add("lm-badge-exact");
-      this.badge.title = "The map position is lifted back to the latent space exactly.";
-    } else {
-      this.badge.textContent = "approximate";
-      this.badge.classList.add("lm-badge-approx");
-      this.badge.title = "The map position is lifted back to the latent space approximately.";
+    this.setBadge(badgeFor(d));
+    if (!d.can_decode && !this.shown) this.showMessage(d.reason || "This model cannot decode.");
+  }
+
+  /** Writes the badge, touching the DOM only where it changed (it is set on every hover). */
+  setBadge({ text, tone, title }) {
+    if (this.badge.textContent !== text) this.badge.textContent = text;
+    if (this.badge.title !== title) this.badge.title = title;
+    if (this.tone !== tone) {
+      if (this.tone) this.badge.classList.remove(`lm-badge-${this.tone}`);
+      this.badge.classList.add(`lm-badge-${tone}`);
+      this.tone = tone;
     }
+  }
+
+  /** A coordinate, with the decimals the map's visible range needs. */
+  coord(v) {
+    const view = this.view();
+    const scale = view ? Math.max(view.x1 - view.x0, view.y1 - view.y0) : undefined;
+    return formatNumber(v, scale);
   }
 
   /** Shows a message in place of a preview (e.g. why empty space cannot be decoded). */
@@ -117,8 +174,18 @@ export class PreviewPanel {
     this.shown = true;
     this.note = null;
     this.setTitle(msg.title ?? "");
+    this.setBadge(
+      badgeFor(this.decoder, {
+        kind: msg.kind,
+        index: msg.index,
+        exact: msg.exact,
+        walk: Array.isArray(msg.walk_xy),
+      }),
+    );
     const where =
-      Number.isFinite(msg.x) && Number.isFinite(msg.y) ? `x ${fmt(msg.x)}, y ${fmt(msg.y)}` : "";
+      Number.isFinite(msg.x) && Number.isFinite(msg.y)
+        ? `x ${this.coord(msg.x)}, y ${this.coord(msg.y)}`
+        : "";
     this.setCaption(msg.index != null ? `point ${msg.index} · ${where}` : where, msg.distance);
 
     if (msg.kind === "image" && msg.mime === RAW_RGBA && buffers?.length > 0) {
@@ -206,7 +273,8 @@ export class PreviewPanel {
     this.shown = true;
     this.note = null;
     this.setTitle(title);
-    this.setCaption(`x ${fmt(x)}, y ${fmt(y)}`, null);
+    this.setBadge(badgeFor(this.decoder, { kind: pixels ? "image" : "record", index: null }));
+    this.setCaption(`x ${this.coord(x)}, y ${this.coord(y)}`, null);
     if (!pixels) {
       this.clearBody();
       this.body.append(recordView(features || []));
@@ -278,7 +346,7 @@ function neighborsView(neighbors) {
     const bar = el("span", "lm-neighbor-bar");
     bar.style.width = `${Math.max(0, Math.min(1, score)) * 100}%`;
     track.append(bar);
-    row.append(label, track, el("span", "lm-neighbor-score", fmt(score)));
+    row.append(label, track, el("span", "lm-neighbor-score", formatNumber(score)));
     list.append(row);
   }
   return list;
@@ -300,7 +368,8 @@ function recordView(features) {
     bar.style.left = zc >= 0 ? "50%" : `${50 - half}%`;
     bar.style.width = `${half}%`;
     track.append(bar);
-    const value = el("span", "lm-record-value", fmt(Number(f.value)));
+    // Read against the feature's spread: a value a millionth of it from 0 is 0.
+    const value = el("span", "lm-record-value", formatNumber(Number(f.value), std || undefined));
     value.title = `z = ${Number.isFinite(z) ? z.toFixed(2) : "n/a"}`;
     row.append(name, track, value);
     list.append(row);

@@ -15,8 +15,9 @@ map marks the result, and what a decoder decodes); the euclidean metric searches
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -31,9 +32,10 @@ from ._tables import (
     labels_and_vectors,
 )
 
-__all__ = ["ArithmeticResult", "arithmetic"]
+__all__ = ["ArithmeticResult", "arithmetic", "example_expression"]
 
 _SHOWN_NEIGHBOURS = 5  # in the repr
+_HINT_LABEL_CHARS = 24  # a placeholder shows short labels when the map has enough of them
 
 
 @dataclass(eq=False)
@@ -59,6 +61,10 @@ class ArithmeticResult:
     query : (d,) float64
         The vector the neighbours were searched with: ``Σ coefficient × vector(label) /
         ‖vector(label)‖`` when ``unit_terms``, else ``vector`` itself.
+    indices : (k,) int64
+        The table row of each neighbour, in the order of ``neighbors``: which point a label
+        names when several share it (the digits' ``3, 3, 3``). For a map's arithmetic, the
+        point index (``w.rows[i]`` is the row of the data).
     """
 
     expression: str
@@ -68,6 +74,7 @@ class ArithmeticResult:
     metric: str
     unit_terms: bool
     query: np.ndarray
+    indices: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     def __repr__(self) -> str:
         shown = ", ".join(f"({label!r}, {score:.3f})" for label, score in self.neighbors[:5])
@@ -153,7 +160,58 @@ def arithmetic(
         metric=metric,
         unit_terms=unit_terms,
         query=query,
+        indices=np.asarray(index[0], dtype=np.int64),
     )
+
+
+def example_expression(labels: Iterable[Any]) -> str:
+    """An expression over a map's own labels, to suggest what the arithmetic box takes.
+
+    Three distinct labels, the most frequent first (ties in order of first appearance),
+    written ``a - b + c`` as the parser reads them: a label that reads as a number or holds
+    spaces, operators or quotes is quoted (``'3' - '8' + '1'`` for digits). Among labels as
+    frequent, short ones come first (a map of sentences suggests its shortest);
+    ``king - man + woman`` when the map has those three.
+
+    Parameters
+    ----------
+    labels : iterable
+        One label per point (repeats welcome); anything but ``str`` is formatted with ``str``.
+
+    Returns
+    -------
+    str
+        ``a - b + c``, ``a - b`` with only two distinct labels, ``""`` with fewer (nothing
+        worth suggesting: the box keeps its own placeholder).
+    """
+    counts = Counter(str(label) for label in labels)
+    if {"king", "man", "woman"} <= counts.keys():
+        return "king - man + woman"
+    # Counter keeps the order of first appearance; the sort is stable, so ties keep it.
+    ranked = sorted(counts, key=lambda label: (-counts[label], len(label) > _HINT_LABEL_CHARS))
+    chosen: list[str] = []
+    for label in ranked:
+        written = _written(label)
+        if written is not None:
+            chosen.append(written)
+        if len(chosen) == 3:
+            break
+    if len(chosen) < 2:
+        return ""
+    return " + ".join([" - ".join(chosen[:2]), *chosen[2:]])
+
+
+def _written(label: str) -> str | None:
+    """``label`` as an expression writes it (bare, or quoted when it must be); ``None`` when
+    no quoting reads back as the label (both quote characters in it, or no text at all)."""
+    for text in (label, f"'{label}'", f'"{label}"'):
+        try:
+            parsed = parse_with_columns(text)
+        except ValueError:
+            continue
+        if [(c, name) for c, name, _ in parsed] == [(1.0, label)]:
+            return text
+    return None
 
 
 def _unit_rows(vectors: np.ndarray) -> np.ndarray:

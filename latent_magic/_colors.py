@@ -14,10 +14,18 @@ _CATEGORY_COLORS = [
     "#a0cbe8", "#ffbe7d", "#ff9d9a", "#8cd17d", "#f1ce63",
     "#86bcb6", "#d4a6c8", "#fabfd2", "#d7b5a6", "#79706e",
 ]  # fmt: skip
-# Viridis at nine stops; interpolated to 256 codes for continuous labels.
+# Viridis as matplotlib draws it: every fifth of its 256 colours (0, 5, …, 255), so the
+# 256 codes of a continuous label interpolate back to within 1/255 of matplotlib's own, and
+# a notebook's `scatter(c=values, cmap="viridis")` has the widget's colours.
 _VIRIDIS_STOPS = [
-    "#440154", "#472d7b", "#3b528b", "#2c728e", "#21918c",
-    "#28ae80", "#5ec962", "#addc30", "#fde725",
+    "#440154", "#46085c", "#471063", "#481769", "#481d6f", "#482475", "#472a7a",
+    "#46307e", "#453781", "#433d84", "#414287", "#3f4889", "#3d4e8a", "#3a538b",
+    "#38598c", "#355e8d", "#33638d", "#31688e", "#2e6d8e", "#2c718e", "#2a768e",
+    "#297b8e", "#27808e", "#25848e", "#23898e", "#218e8d", "#20928c", "#1f978b",
+    "#1e9c89", "#1fa188", "#21a585", "#24aa83", "#28ae80", "#2eb37c", "#35b779",
+    "#3dbc74", "#46c06f", "#50c46a", "#5ac864", "#65cb5e", "#70cf57", "#7cd250",
+    "#89d548", "#95d840", "#a2da37", "#b0dd2f", "#bddf26", "#cae11f", "#d8e219",
+    "#e5e419", "#f1e51d", "#fde725",
 ]  # fmt: skip
 MAX_CATEGORIES = 65536
 _CONTINUOUS_MIN_UNIQUE = 24  # numeric labels with more distinct values get a colour scale
@@ -69,7 +77,8 @@ def _continuous(values: np.ndarray, title: str) -> LabelColors:
     lo = float(values[finite].min()) if finite.any() else 0.0
     hi = float(values[finite].max()) if finite.any() else 1.0
     scaled = (values - lo) / (hi - lo) if hi > lo else np.zeros_like(values)
-    codes = (np.clip(np.nan_to_num(scaled), 0, 1) * 255 + 0.5).astype(np.uint8)
+    # Binned as matplotlib's colormaps bin: 256 equal bins, the maximum in the last one.
+    codes = np.minimum(np.clip(np.nan_to_num(scaled), 0, 1) * 256, 255).astype(np.uint8)
     legend = {"kind": "continuous", "title": title, "min": lo, "max": hi}
     return LabelColors(codes, viridis(256), legend)
 

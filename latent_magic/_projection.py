@@ -147,13 +147,32 @@ def fix_signs(components: np.ndarray) -> np.ndarray:
 def pca_projection(Z: np.ndarray, axes: PrincipalAxes | None = None) -> LinearProjection:
     """The top two principal axes of latents ``(n, d)``, centred on their mean."""
     axes = axes or principal_axes(Z)
-    d = len(axes.mean)
+    one = len(axes.mean) == 1
+    basis = np.vstack([axes.components[0], np.zeros(1)]) if one else axes.components[:2].copy()
+    # The same sum a map of named principal axes takes (LatentSpace.direction_axes).
+    x_title, y_title = (axis_title(f"PC {k + 1}", variance_share(axes, basis[k])) for k in (0, 1))
+    return LinearProjection(basis, axes.mean, (x_title, y_title))
+
+
+def axis_title(name: str, share: float | None = None) -> str:
+    """An axis title; with ``share`` (0 to 1, see :func:`variance_share`) it says how much of
+    the latents' variance lies along the axis: ``"PC 1 (23% of variance)"``."""
+    if share is None:
+        return name
+    return f"{name} ({share:.0%} of variance)"
+
+
+def variance_share(axes: PrincipalAxes, direction: np.ndarray) -> float:
+    """The share of the latents' variance along ``direction`` ``(d,)`` (any length): 0 to 1.
+
+    From the principal axes, ``Σ variance_k (component_k · u)² / Σ variance_k`` with ``u`` the
+    unit direction: no pass over the latents, and exactly ``variance_k / Σ variance`` for a
+    principal axis itself, so a map of "PC 3" and "PC 2" titles them as the PCA map does.
+    """
+    u = np.asarray(direction, dtype=np.float64)
+    norm = float(np.linalg.norm(u))
     total = float(axes.variances.sum())
-    if d == 1:
-        basis = np.vstack([axes.components[0], np.zeros(1)])
-        shares = [1.0, 0.0]
-    else:
-        basis = axes.components[:2].copy()
-        shares = list(axes.variances[:2] / total) if total > 0 else [0.0, 0.0]
-    titles = (f"PC 1 ({shares[0]:.0%} of variance)", f"PC 2 ({shares[1]:.0%} of variance)")
-    return LinearProjection(basis, axes.mean, titles)
+    if norm == 0 or total <= 0:
+        return 0.0
+    along = axes.components @ (u / norm)
+    return float(axes.variances @ along**2 / total)

@@ -8,7 +8,7 @@ from gensim.test.utils import datapath
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from latent_magic._arithmetic import ArithmeticResult, _Table, arithmetic
+from latent_magic._arithmetic import ArithmeticResult, _Table, arithmetic, example_expression
 from latent_magic._embeddings import adapt_table
 from latent_magic._expression import ExpressionError, parse
 from latent_magic._latent_model import LatentModel
@@ -119,6 +119,65 @@ def test_a_label_shared_by_many_rows_stands_for_their_mean():
     result = arithmetic((["cat", "cat", "dog", "fish"], vectors), "cat - dog", k=5)
     np.testing.assert_allclose(result.vector, [2.0, -1.0, 0.0])
     assert [label for label, _ in result.neighbors] == ["fish"]  # both cats and dog left out
+
+
+def test_neighbours_name_their_rows_when_labels_repeat():
+    vectors = np.array([[1.0, 0, 0], [0, 1.0, 0], [0.9, 0.1, 0], [0.8, 0.3, 0], [0, 0, 1.0]])
+    labels = ["3", "8", "3", "3", "1"]
+    result = arithmetic((labels, vectors), "'3' - '8' + '1'", k=5, include_terms=True)
+    assert len(result.indices) == len(result.neighbors)
+    assert result.indices.dtype == np.int64
+    # Each neighbour's row holds its label, and its score is that row's own.
+    for (label, score), i in zip(result.neighbors, result.indices, strict=True):
+        assert labels[i] == label
+        query = result.query / np.linalg.norm(result.query)
+        assert score == pytest.approx(vectors[i] @ query / np.linalg.norm(vectors[i]))
+    threes = [
+        i for i, (label, _) in zip(result.indices, result.neighbors, strict=True) if label == "3"
+    ]
+    assert sorted(threes) == [0, 2, 3]
+
+
+def test_a_result_made_without_indices_still_works():
+    # Older callers built ArithmeticResult positionally, without the rows.
+    terms, neighbors = [(1.0, "a")], [("b", 0.5)]
+    result = ArithmeticResult("a", np.ones(2), terms, neighbors, "cosine", True, np.ones(2))
+    assert result.indices.shape == (0,)
+    assert "neighbors=[('b', 0.500)]" in repr(result)
+
+
+@pytest.mark.parametrize(
+    ("labels", "expected"),
+    [
+        # Digits: the three most frequent, quoted (a bare number is a coefficient).
+        ([3, 1, 3, 5, 1, 3, 5, 1, 8], "'3' - '1' + '5'"),
+        (["cat", "dog", "dog", "fish", "cat", "dog"], "dog - cat + fish"),
+        # Ties keep the order of first appearance.
+        (["b", "a", "c", "d"], "b - a + c"),
+        (["paris", "king", "man", "woman", "rome"], "king - man + woman"),
+        (["new york", "ice-cream", "it's", 'say "hi"'], "'new york' - 'ice-cream' + it's"),
+        (["2e5", "1e", "x"], "'2e5' - 1e + x"),  # "1e" is no number: the parser says so
+        # A label no quote can write is skipped (a space needs quotes, it holds both), as is
+        # an empty one; quotes inside a bare word are just characters.
+        (["a 'b\" c", "", "p", "q"], "p - q"),
+        (["it's", 'a"b'], "it's - a\"b"),
+        (["yes", "no"], "yes - no"),
+        (["alone", "alone"], ""),
+        ([], ""),
+    ],
+)
+def test_example_expression_uses_the_maps_own_labels(labels, expected):
+    assert example_expression(labels) == expected
+
+
+def test_example_expression_prefers_short_labels_among_equals_and_reads_back():
+    sentences = [f"a sentence long enough to crowd the box, number {i}" for i in range(5)]
+    labels = [*sentences, "short one", "tiny", "ok"]
+    assert example_expression(labels) == "'short one' - tiny + ok"
+    vectors = np.random.default_rng(0).normal(size=(len(labels), 4))
+    # What it suggests is an expression the arithmetic box evaluates over those labels.
+    result = arithmetic((labels, vectors), example_expression(labels), k=2)
+    assert [name for _, name in result.terms] == ["short one", "tiny", "ok"]
 
 
 def test_the_zero_vector_has_no_cosine_neighbors(table):

@@ -43,3 +43,14 @@ def test_no_labels_means_one_colour():
     colors = label_colors(None, 10)
     assert colors.legend == {"kind": "none"}
     assert colors.codes.size == 0
+
+
+def test_the_colour_scale_is_matplotlibs_viridis():
+    # A notebook's own figures (scatter(c=values, cmap="viridis")) and the widget agree.
+    from matplotlib import colormaps
+    from matplotlib.colors import to_rgb
+
+    palette = label_colors(np.linspace(0, 1, 100), 100).palette
+    ours = np.round(np.array([to_rgb(c) for c in palette]) * 255)
+    reference = np.round(colormaps["viridis"](np.linspace(0, 1, 256))[:, :3] * 255)
+    assert np.abs(ours - reference).max() <= 1  # in 8-bit steps

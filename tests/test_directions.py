@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 from sklearn.decomposition import PCA
 
 from latent_magic._direction import Direction
-from latent_magic._directions import direction, principal_directions
+from latent_magic._directions import direction, directions_of_axes, principal_directions
+from latent_magic._projection import axis_title, pca_projection, principal_axes, variance_share
 
 
 def cosine(a, b):
@@ -189,6 +190,19 @@ def test_principal_quality_is_the_explained_variance_ratio(shape):
     np.testing.assert_allclose([p.quality for p in pcs], reference.explained_variance_ratio_)
     for p, component in zip(pcs, reference.components_, strict=True):
         assert abs(p.unit @ component) == pytest.approx(1.0)
+
+
+def test_a_principal_direction_as_an_axis_keeps_its_share_of_variance():
+    # A map of "PC 3" and "PC 2", then of "PC 1" and "PC 2" again, titles its axes as the
+    # PCA map does: the share is computed from the direction, whatever its name or length.
+    rng = np.random.default_rng(5)
+    Z = rng.standard_normal((400, 6)) * [4.0, 3.0, 2.0, 1.0, 0.5, 0.2]
+    axes = principal_axes(Z)
+    found = directions_of_axes(axes, k=4)
+    titles = [axis_title(d.name, variance_share(axes, d.unit)) for d in found]
+    assert titles[:2] == list(pca_projection(Z, axes).titles)
+    for d, title in zip(found, titles, strict=True):
+        assert title == f"{d.name} ({d.details['explained_variance_ratio']:.0%} of variance)"
 
 
 def test_principal_directions_stop_at_the_rank_of_the_data():

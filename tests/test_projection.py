@@ -3,7 +3,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from latent_magic._projection import LinearProjection, pca_projection
+from latent_magic._projection import (
+    LinearProjection,
+    axis_title,
+    pca_projection,
+    principal_axes,
+    variance_share,
+)
 
 
 def planted(n=500, d=6, seed=0):
@@ -33,6 +39,38 @@ def test_the_default_map_is_the_top_two_principal_axes_up_to_sign():
         np.testing.assert_allclose(axis * np.sign(axis @ reference), reference, atol=1e-6)
     signs = np.sign(np.sum(projection.basis * top_two, axis=1))
     np.testing.assert_allclose(projection.transform(Z), centred @ top_two.T * signs, atol=1e-4)
+
+
+def test_axis_titles_say_the_share_of_variance_when_given_one():
+    assert axis_title("smile") == "smile"
+    assert axis_title("PC 1", 0.2314) == "PC 1 (23% of variance)"
+    assert axis_title("PC 9", 0.0) == "PC 9 (0% of variance)"
+
+
+def test_the_share_of_variance_along_any_direction():
+    rng = np.random.default_rng(4)
+    Z = rng.standard_normal((600, 5)) @ rng.standard_normal((5, 5))
+    axes = principal_axes(Z)
+    total = np.var(Z, axis=0, ddof=1).sum()
+    for u in [*rng.standard_normal((3, 5)), axes.components[2]]:
+        unit = u / np.linalg.norm(u)
+        expected = np.var(Z @ unit, ddof=1) / total
+        assert variance_share(axes, 7.5 * u) == pytest.approx(expected, rel=1e-9)
+    # A principal axis holds its own variance, and the shares of all of them add up to 1.
+    shares = [variance_share(axes, c) for c in axes.components]
+    np.testing.assert_allclose(shares, axes.variances / axes.variances.sum(), atol=1e-12)
+    assert variance_share(axes, np.zeros(5)) == 0.0
+
+
+def test_the_pca_maps_titles_are_the_principal_axes_titles():
+    Z = planted()
+    axes = principal_axes(Z)
+    titles = pca_projection(Z, axes).titles
+    assert titles == tuple(
+        axis_title(f"PC {k + 1}", variance_share(axes, axes.components[k])) for k in (0, 1)
+    )
+    assert titles[0] == f"PC 1 ({axes.variances[0] / axes.variances.sum():.0%} of variance)"
+    assert pca_projection(Z[:, :1]).titles == ("PC 1 (100% of variance)", "PC 2 (0% of variance)")
 
 
 def test_map_is_centred_on_the_data():

@@ -3,6 +3,7 @@ import { test } from "node:test";
 import {
   axesAfterPick,
   distanceText,
+  formatNumber,
   formatWalk,
   projectionLabel,
   walkValue,
@@ -51,4 +52,29 @@ test("picking the other axis's direction swaps the axes", () => {
   assert.deepEqual(axesAfterPick(["PC 1", "PC 2"], "y", "smile"), ["PC 1", "smile"]);
   assert.deepEqual(axesAfterPick(["PC 1", "PC 2"], "x", "PC 2"), ["PC 2", "PC 1"]);
   assert.deepEqual(axesAfterPick(["PC 1", "PC 2"], "y", "PC 1"), ["PC 2", "PC 1"]);
+});
+
+test("numbers tiny against their scale read as 0 with the usual decimals", () => {
+  assert.equal(formatNumber(2.1e-6, 60), "0.000");
+  assert.equal(formatNumber(-2.1e-6, 60), "0.000", "no minus zero");
+  assert.equal(formatNumber(2.1e-6), "0.000", "without a scale too");
+  assert.equal(formatNumber(0, 60), "0.000");
+  assert.equal(formatNumber(-12.34567, 60), "-12.346");
+  assert.equal(formatNumber(0.5, 2), "0.500");
+});
+
+test("a small scale gets the decimals that show a thousandth of it", () => {
+  assert.equal(formatNumber(0.0012345, 0.01), "0.00123");
+  assert.equal(formatNumber(2.1e-9, 0.01), "0.00000");
+  assert.equal(formatNumber(3.2e-6, 1e-5), "0.00000320");
+  assert.equal(formatNumber(3e-9, 1e-8), "3.00e-9", "beyond 10 decimals, an exponent");
+});
+
+test("large numbers keep one decimal, or as many as the scale needs, and huge ones an exponent", () => {
+  assert.equal(formatNumber(123.456), "123.5");
+  assert.equal(formatNumber(123.456, 500), "123.5");
+  assert.equal(formatNumber(123.456, 6), "123.456");
+  assert.equal(formatNumber(123456, 60), "1.23e+5");
+  assert.equal(formatNumber(Number.NaN), "NaN");
+  assert.equal(formatNumber(Number.POSITIVE_INFINITY, 1), "Infinity");
 });
