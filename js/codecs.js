@@ -33,6 +33,7 @@ export function viewAs(data, Ctor) {
 export const float32Of = (data) => viewAs(data, Float32Array);
 export const float64Of = (data) => viewAs(data, Float64Array);
 export const uint32Of = (data) => viewAs(data, Uint32Array);
+export const uint8Of = (data) => viewAs(data, Uint8Array);
 
 /**
  * Colour codes as uint8 or uint16 per `_code_width`.

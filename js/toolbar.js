@@ -15,6 +15,7 @@ const TOOLS = [
   ["anchor", "Anchor", "Click a point or a spot to make it the anchor"],
 ];
 const ACTIONS = [
+  ["toggle-labels", "Labels", "Write the points' labels on the map"],
   ["clear-selection", "Clear selection", "Escape"],
   ["clear-pins", "Clear pins", ""],
   ["reset-view", "Reset view", "Fit all points"],
@@ -45,6 +46,8 @@ export class Toolbar {
       b.title = title;
       this.root.append(b);
     }
+    this.labelsToggle = this.root.querySelector('[data-action="toggle-labels"]');
+    this.labelsToggle.hidden = true; // shown once there are labels to write
     this.opsToggle = this.root.lastElementChild;
     this.opsToggle.classList.add("lm-ops-toggle");
     this.opsToggle.setAttribute("aria-expanded", "true");
@@ -64,6 +67,13 @@ export class Toolbar {
       b.classList.toggle("lm-active", name === tool);
       b.setAttribute("aria-pressed", String(name === tool));
     }
+  }
+
+  /** Shows the labels toggle (only when the points have labels to write) and its state. */
+  showLabels(available, on) {
+    this.labelsToggle.hidden = !available;
+    this.labelsToggle.classList.toggle("lm-active", on);
+    this.labelsToggle.setAttribute("aria-pressed", String(on));
   }
 
   /** Shows whether the operations bar is open. */

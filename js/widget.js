@@ -7,12 +7,13 @@
 // Protocol: docs/protocol.md (trait names, message shapes, data- attributes, class names).
 
 import "./widget.css";
-import { codesOf, float32Of, uint32Of } from "./codecs.js";
+import { codesOf, float32Of, uint8Of, uint32Of } from "./codecs.js";
 import { el } from "./dom.js";
 import { FrameLoop, MapFrames, sameView } from "./frame_loop.js";
 import { KernelLink } from "./kernel_link.js";
 import { pointsInPolygon, toggle, union } from "./lasso.js";
 import { renderLegend } from "./legend.js";
+import { MapLabels } from "./map_labels.js";
 import { MapRenderer, pointSize } from "./map_renderer.js";
 import { observedValues, writeChanged } from "./observables.js";
 import { OperationsBar } from "./operations.js";
@@ -60,10 +61,11 @@ function render({ model, el: host }) {
   map.setAttribute("role", "application");
   map.setAttribute("aria-label", "latent space map");
   const glCanvas = el("canvas", "lm-gl");
+  const labelCanvas = el("canvas", "lm-labels");
   const overlayCanvas = el("canvas", "lm-overlay");
   const glMessage = el("div", "lm-gl-message");
   glMessage.hidden = true;
-  map.append(glCanvas, overlayCanvas, glMessage);
+  map.append(glCanvas, labelCanvas, overlayCanvas, glMessage);
   const statusBar = new StatusBar();
   const ops = new OperationsBar({
     send,
@@ -100,6 +102,7 @@ function render({ model, el: host }) {
     frameMs: 0,
     theme: readTheme(root),
     themeChanged: false, // JupyterLab's theme changed: colours to read again in the next frame
+    reported: null, // the view last written to `_view`
   };
 
   const renderer = new MapRenderer(glCanvas, {
@@ -115,6 +118,7 @@ function render({ model, el: host }) {
   });
   if (!renderer.ok) showGlMessage("This browser cannot draw the map: WebGL2 is not available.");
   const overlay = new Overlay(overlayCanvas);
+  const labels = new MapLabels(labelCanvas);
   const mapFrames = new MapFrames(renderer);
   const loop = new FrameLoop(frame, { held: () => tools.panning });
   const selection = new SelectionSync({
@@ -178,6 +182,8 @@ function render({ model, el: host }) {
     const t0 = performance.now();
     const size = pointSize(s.n, zoomLevel(s.view, s.fit));
     const drawn = mapFrames.draw(s.view, size, loop.settling);
+    drawLabels(size);
+    if (!loop.settling) reportView();
     const hover = s.hover >= 0 && s.hover < s.n ? s.hover : -1;
     overlay.draw({
       view: s.view,
@@ -204,6 +210,23 @@ function render({ model, el: host }) {
       s.frames += 1;
     }
     publish();
+  }
+
+  /** The labels move with the view while it moves, and are placed again once it settles. */
+  function drawLabels(size) {
+    if (loop.settling) labels.follow(s.view);
+    else if (
+      labels.update({ view: s.view, positions: s.positions, radius: size / 2, theme: s.theme })
+    )
+      root.dataset.labels = JSON.stringify(labels.published());
+  }
+
+  /** Tells the kernel the range a settled view shows (`w.view`, the default of `w.atlas()`). */
+  function reportView() {
+    if (link.gone || s.width <= 0 || (s.reported && sameView(s.reported, s.view))) return;
+    s.reported = { ...s.view };
+    model.set("_view", [s.view.x0, s.view.x1, s.view.y0, s.view.y1]);
+    link.save();
   }
 
   function publish() {
@@ -246,6 +269,7 @@ function render({ model, el: host }) {
     }
     renderer.resize(s.width, s.height, s.dpr);
     overlay.resize(s.width, s.height, s.dpr);
+    labels.resize(s.width, s.height, s.dpr);
     s.theme = readTheme(root);
   }
 
@@ -275,6 +299,20 @@ function render({ model, el: host }) {
     const palette = model.get("_palette") || [];
     renderer.setPalette(palette);
     renderLegend(legend, model.get("_legend"), palette);
+    loop.schedule();
+  }
+
+  function loadLabels() {
+    labels.setTexts(uint8Of(model.get("_label_text")));
+    labels.setOrder(uint32Of(model.get("_label_order")));
+    loadShowLabels();
+  }
+
+  function loadShowLabels() {
+    const on = Boolean(model.get("show_labels")) && labels.available;
+    labels.setOn(on);
+    toolbar.showLabels(labels.available, on);
+    if (!on) delete root.dataset.labels;
     loop.schedule();
   }
 
@@ -319,7 +357,11 @@ function render({ model, el: host }) {
       pins.clear();
       pinsChanged();
     } else if (action === "reset-view") act({ type: "reset-view" });
-    else if (action === "toggle-ops") {
+    else if (action === "toggle-labels") {
+      // View state the page writes too (docs/protocol.md): every view of the widget follows.
+      model.set("show_labels", !model.get("show_labels"));
+      link.save();
+    } else if (action === "toggle-ops") {
       ops.root.hidden = !ops.root.hidden;
       toolbar.showOps(!ops.root.hidden);
     }
@@ -433,6 +475,9 @@ function render({ model, el: host }) {
     "change:_client_decoder": loadClientDecoder,
     "change:_client_weights": loadClientDecoder,
     "change:_status": () => statusBar.setStatus(model.get("_status")),
+    "change:_label_text": loadLabels,
+    "change:_label_order": loadLabels,
+    "change:show_labels": loadShowLabels,
     "change:height": () => {
       applySize();
       loop.schedule();
@@ -468,6 +513,7 @@ function render({ model, el: host }) {
   loadAxes();
   ops.setWalkOptions(model.get("_walk_options"));
   loadGroups();
+  loadLabels();
   loadPoints();
   setTool("pan");
   applySize();

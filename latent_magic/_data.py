@@ -119,7 +119,7 @@ def as_latents(Z: Any, what: str = "the latent vectors") -> np.ndarray:
     return Z if Z.dtype.kind == "f" else Z.astype(np.float64)
 
 
-def check_labels(labels: Any) -> np.ndarray:
+def check_labels(labels: Any, what: str = "labels") -> np.ndarray:
     """Labels as a 1-D array of one number or string per row, or a ``ValueError`` naming the
     first row whose label is not one (a tuple, a list, an array)."""
     try:
@@ -134,12 +134,13 @@ def check_labels(labels: Any) -> np.ndarray:
             article = "an" if kind[:1].lower() in "aeiou" else "a"
             shown = repr(label)
             shown = shown if len(shown) <= 60 else shown[:59] + "…"
+            item = "label" if what == "labels" else what
             raise ValueError(
-                f"labels must be one number or string per row; the label of row {row} is "
+                f"{what} must be one number or string per row; the {item} of row {row} is "
                 f"{article} {kind}, {shown}."
             )
     shape = None if values is None else values.shape
-    raise ValueError(f"labels must be one number or string per row (1-D); got shape {shape}.")
+    raise ValueError(f"{what} must be one number or string per row (1-D); got shape {shape}.")
 
 
 def _is_scalar(value: Any) -> bool:

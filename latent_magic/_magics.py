@@ -11,6 +11,7 @@ from IPython.core.magic import Magics, line_magic, magics_class
 from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
 from IPython.utils.process import arg_split
 
+from ._map_labels import PRIORITIES
 from ._options import ExploreOptions
 from ._suggest import did_you_mean
 
@@ -132,7 +133,12 @@ class LatentMagics(Magics):
             return _parse_shape(text)
         if read == "axes":
             return self._axes(text)
-        return _unquote(text)
+        name = _unquote(text)
+        if read == "column" and not (name.isidentifier() and name in self._shell.user_ns):
+            return name  # a column of the data, by name
+        if read == "priority" and name not in PRIORITIES:
+            return self._resolve(text, flag)
+        return self._resolve(text, flag) if read == "column" else name
 
     def _direction(self, rest: str) -> Any:
         from ._directions import direction

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from ._latent_model import DEFAULT_SAMPLES, IMAGE_CHANNELS
+from ._map_labels import check_priority
 from ._suggest import did_you_mean
 
 LIFTS = ("auto", "local", "affine")
@@ -20,7 +21,9 @@ MIN_HEIGHT = 50  # CSS pixels: a map any smaller has no room to show points
 
 def _magic(help: str, read: str, *flags: str) -> dict[str, Any]:
     """What the magic needs of a field: its flags (default ``--name-with-dashes``), its help
-    and how to read its text (``expression``, ``int``, ``text``, ``shape`` or ``axes``)."""
+    and how to read its text (``expression``, ``int``, ``text``, ``shape``, ``axes``,
+    ``column``: a notebook variable or else a column's name, ``priority``: a priority's name
+    or else an expression)."""
     return {"help": help, "read": read, "flags": flags}
 
 
@@ -32,7 +35,17 @@ class ExploreOptions:
     Attributes
     ----------
     labels : array-like (n,), optional
-        One label per row: colours the map, shown on hover.
+        One label per row: shown on hover and, when they are words, written on the map;
+        they colour the map unless ``color`` does.
+    color : array-like (n,) or str, optional
+        What colours the points, one value per row (categories get a palette, numbers with
+        many values a continuous scale), or the name of a column of a DataFrame ``data``.
+        The labels keep naming the points.
+    label_priority : {"isolation", "order"} or array-like (n,), optional
+        Which labels the map writes first where they would overlap: the least crowded
+        points (``"isolation"``, the default), the rows in order (``"order"``, the default
+        for an embedding table, whose rows are usually by frequency), or one number per row,
+        higher first.
     image_shape : (H, W) or (H, W, C), optional
         Show decoded outputs as images of this shape.
     preview : callable, optional
@@ -57,6 +70,20 @@ class ExploreOptions:
 
     labels: Any = field(
         default=None, metadata=_magic("one label per row: colours the map", "expression", "-l")
+    )
+    color: Any = field(
+        default=None,
+        metadata=_magic(
+            "what colours the points: one value per row, or a column of the data", "column", "-c"
+        ),
+    )
+    label_priority: Any = field(
+        default=None,
+        metadata=_magic(
+            "isolation (default) or order, or one number per row: which labels the map "
+            "writes first",
+            "priority",
+        ),
     )
     image_shape: tuple[int, ...] | None = field(
         default=None, metadata=_magic("show decoded outputs as images: H,W or H,W,C", "shape", "-s")
@@ -100,6 +127,7 @@ class ExploreOptions:
                 f"lift must be one of {', '.join(map(repr, LIFTS))}; got {self.lift!r}."
             )
         _check_int("height", self.height, MIN_HEIGHT)
+        check_priority(self.label_priority)
         _check_int("n_samples", self.n_samples, 1)
         _check_int("seed", self.seed, 0)
         if self.latent_dim is not None:

@@ -96,6 +96,10 @@ class LatentSpace:
         self.renderer = renderer
         self.shows_neighbors = model.kind == "text"
         self.label_title = "label"
+        # What colours the points when not the labels (explore's color=), and its legend title.
+        self.colors: np.ndarray | None = None
+        self.color_title = "color"
+        self.label_priority: str | np.ndarray = "isolation"
 
     @property
     def can_preview(self) -> bool:
@@ -356,6 +360,12 @@ def build_space(model: Any, data: Any, options: ExploreOptions) -> LatentSpace:
         renderer=renderer,
     )
     space.label_title = label_title
+    if options.color is not None:
+        space.colors, space.color_title = _colors_of(options.color, data, checked)
+    if options.label_priority is not None:
+        space.label_priority = options.label_priority
+    elif data is None and latent_model.table is not None:
+        space.label_priority = "order"  # a table's rows: by frequency in word2vec and GloVe
     # With no data and no table, the latents were drawn from a standard normal (model.sample).
     space.sampled_from_prior = data is None and latent_model.table is None
     return space
@@ -398,6 +408,31 @@ def _latents_of(
         )
         latents, checked = latents[finite], checked.keep(finite)
     return latents, checked
+
+
+def _colors_of(color: Any, data: Any, checked: CheckedData) -> tuple[np.ndarray, str]:
+    """The values that colour the map (one per kept row) and their legend title: ``color``
+    itself, or the column of a DataFrame ``data`` it names."""
+    if isinstance(color, str):
+        columns = list(getattr(data, "columns", []))
+        if color not in columns:
+            where = (
+                f"the data's columns are {', '.join(map(repr, columns[:20]))}"
+                if columns
+                else f"the data are {type(data).__name__}, not a DataFrame"
+            )
+            raise ValueError(
+                f"color={color!r} names no column of the data ({where}); pass a column's "
+                "name or one value per row."
+            )
+        return check_labels(data[color], "color")[checked.rows], color
+    n = len(color) if hasattr(color, "__len__") else None
+    if n != checked.n_total:
+        raise ValueError(
+            f"color must have one value per row of data ({checked.n_total} rows), or name a "
+            f"column of a DataFrame; got {n if n is not None else type(color).__name__}."
+        )
+    return check_labels(color, "color")[checked.rows], str(getattr(color, "name", None) or "color")
 
 
 def _default_labels(model: LatentModel, data: Any, checked: CheckedData) -> Any:

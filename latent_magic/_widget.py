@@ -20,6 +20,7 @@ from ._client_decoder import client_decoder, find_client_layers, page_can_render
 from ._colors import label_colors
 from ._direction import Direction
 from ._directions import direction, directions_of_axes
+from ._map_labels import are_texts, label_buffer, names_items, placement_order
 from ._messages import PageRequests
 from ._nonlinear import make_projection
 from ._options import ExploreOptions
@@ -64,12 +65,17 @@ def _finite(value: Any) -> bool:
         return False
 
 
+# The synced traits the page writes too: what is selected, whether the map writes its labels,
+# and the range it shows (the default region of w.atlas()).
+PAGE_WRITES = frozenset({"_selection", "show_labels", "_view"})
+
+
 @functools.cache
 def _kernel_owned() -> frozenset[str]:
-    """The synced traits of LatentExplorer that only the kernel writes (all but _selection)."""
+    """The synced traits of LatentExplorer that only the kernel writes."""
     own = LatentExplorer.class_traits(sync=True)
     base = anywidget.AnyWidget.class_traits(sync=True)
-    return frozenset(name for name in own if name not in base and name != "_selection")
+    return frozenset(name for name in own if name not in base and name not in PAGE_WRITES)
 
 
 def _principal_axes(space: LatentSpace) -> dict[str, Direction]:
@@ -121,14 +127,24 @@ class LatentExplorer(anywidget.AnyWidget):
     _marks = traitlets.List(traitlets.Dict()).tag(sync=True)
     _client_decoder = traitlets.Dict().tag(sync=True)
     _client_weights = BinaryArray("<f4").tag(sync=True)
+    # The labels written on the map: UTF-8, NUL between two; the order they are placed in.
+    _label_text = BinaryArray("<u1").tag(sync=True)
+    _label_order = BinaryArray("<u4").tag(sync=True)
+    _view = traitlets.List(traitlets.Float()).tag(sync=True)
     height = traitlets.Int(420).tag(sync=True)
+    show_labels = traitlets.Bool(False, help="whether the map writes its points' labels").tag(
+        sync=True
+    )
 
     def __init__(self, model: Any, data: Any = None, **options: Any) -> None:
         opts = ExploreOptions.of(options, "LatentExplorer")
         space = build_space(model, data, opts)
         if opts.lift != "auto":
             space.lift_mode = opts.lift
-        colors = label_colors(space.labels, len(space.rows), title=space.label_title)
+        if space.colors is not None:
+            colors = label_colors(space.colors, len(space.rows), title=space.color_title)
+        else:
+            colors = label_colors(space.labels, len(space.rows), title=space.label_title)
         self._space = space
         self._directions = _principal_axes(space)
         axes_names = ["PC 1", "PC 2"] if "PC 2" in self._directions else []
@@ -151,6 +167,10 @@ class LatentExplorer(anywidget.AnyWidget):
             _palette=colors.palette,
             _legend=colors.legend,
             height=opts.height,
+            _label_text=label_buffer(space.labels)
+            if space.labels is not None and are_texts(space.labels)
+            else [],
+            show_labels=names_items(space.labels),
             **self._map_state(axes_names, projection),
             **self._direction_state(),
         )
@@ -174,7 +194,34 @@ class LatentExplorer(anywidget.AnyWidget):
             self._requests.refuse_writes(refused)
         allowed = {name: value for name, value in sync_data.items() if name not in owned}
         if allowed:
-            super().set_state(allowed)
+            try:
+                super().set_state(allowed)
+            except traitlets.TraitError as error:  # a value of the wrong kind changes nothing
+                _log.warning("latent_magic: the page wrote a bad value: %s", error)
+                self._requests.notice(str(error), "error")
+
+    @traitlets.validate("_view")
+    def _check_view(self, proposal: dict[str, Any]) -> list[float]:
+        value = list(proposal["value"])
+        if value and not (
+            len(value) == 4
+            and all(map(_finite, value))
+            and value[0] < value[1]
+            and value[2] < value[3]
+        ):
+            raise traitlets.TraitError(
+                f"_view must be [x0, x1, y0, y1], finite with x0 < x1 and y0 < y1; got {value}."
+            )
+        return value
+
+    @property
+    def view(self) -> tuple[float, float, float, float] | None:
+        """``(x0, x1, y0, y1)``: the map range the page shows now (the last view to settle),
+        or None before any page has shown the map."""
+        if not self._view:
+            return None
+        x0, x1, y0, y1 = self._view
+        return (x0, x1, y0, y1)
 
     # ------------------------------------------------------------------ data
     @property
@@ -486,6 +533,7 @@ class LatentExplorer(anywidget.AnyWidget):
         return {
             **self._client_decoder_state(),
             "_points": space.points,
+            "_label_order": self._label_order_of(space),
             "_anchor_xy": [float(v) for v in space.project(space.anchor)[0]],
             "_axis_titles": list(space.projection.titles),
             "_axes": axes,
@@ -497,6 +545,12 @@ class LatentExplorer(anywidget.AnyWidget):
                 "lift": space.lift_mode,
             },
         }
+
+    @staticmethod
+    def _label_order_of(space: LatentSpace) -> np.ndarray:
+        if not are_texts(space.labels):
+            return np.zeros(0, np.uint32)
+        return placement_order(space.points, space.label_priority, space.rows, space.n_total)
 
     def _client_decoder_state(self) -> dict[str, Any]:
         meta, weights = client_decoder(self._client_chain, self._space)

@@ -194,3 +194,22 @@ def test_the_help_names_the_commands_as_typed(shell):
     doc = shell.find_line_magic("latent").__doc__
     assert "%latent explore [--data DATA]" in doc
     assert "%_explore_arguments" not in doc
+
+
+def test_explore_magic_colours_by_a_variable_or_a_column_and_sets_label_priority(shell, frontend):
+    shell.run_cell(
+        "import pandas as pd\n"
+        "df = pd.DataFrame(X[:, :8], columns=[f'f{i}' for i in range(8)]).assign(digit=y)\n"
+        "names = [f'digit {d} · {i}' for i, d in enumerate(y)]\n"
+        "pca8 = PCA(n_components=4).fit(df)\n"
+    )
+    run(shell, "w = %latent explore pca8 --data df --labels names --color digit")
+    w = shell.user_ns["w"]
+    assert w._legend["title"] == "digit"
+    assert bytes(w._label_text).decode().split("\x00")[:2] == ["digit 0 · 0", "digit 1 · 1"]
+    run(shell, "w = %latent explore pca8 --data df --labels names -c y --label-priority order")
+    w = shell.user_ns["w"]
+    assert w._legend["names"] == [str(d) for d in range(10)]
+    assert w._label_order[:5].tolist() == [0, 1, 2, 3, 4]
+    with pytest.raises(UsageError, match=r"color='digits' names no column"):
+        shell.run_line_magic("latent", "explore pca8 --data df --color digits")

@@ -1,0 +1,256 @@
+// The points' labels written on the map, on their own canvas (one canvas, not a DOM node per
+// label). Once the view settles they are placed greedily in the kernel's order
+// (`_label_order`): each label goes beside its point, right, left, above or below, where it
+// overlaps no label placed before it; one that fits nowhere waits until zooming in makes room.
+// While the view moves the placed labels move with it (a CSS transform of their canvas), so a
+// pan frame costs them nothing.
+
+const FONT_PX = 11;
+const BOX_H = FONT_PX + 3; // a label's box: its text and a little air
+const GAP_PX = 3; // between a point's edge and its label
+const BUCKET_PX = 48; // the buckets that find the placed labels a new one may overlap
+/** Labels placed at most in one view (beyond this the map is text, not points). */
+export const MAX_LABELS = 400;
+/** Points in view tried at most in one view: a bound on the work of a crowded million. */
+export const MAX_TRIES = 6000;
+
+/**
+ * The labels of a NUL-separated UTF-8 buffer (`_label_text`).
+ * @param {Uint8Array} bytes
+ * @returns {string[]}
+ */
+export function splitLabels(bytes) {
+  if (!bytes || bytes.length === 0) return [];
+  return new TextDecoder().decode(bytes).split("\u0000");
+}
+
+/**
+ * Where labels go in a view: greedy, first come first placed, never overlapping.
+ * @param {object} o
+ * @param {Uint32Array} o.order point indices, the first placed first
+ * @param {Float32Array} o.positions interleaved x, y of every point (data coordinates)
+ * @param {string[]} o.texts the label of each point
+ * @param {{x0: number, x1: number, y0: number, y1: number}} o.view
+ * @param {number} o.width canvas width, CSS px
+ * @param {number} o.height canvas height, CSS px
+ * @param {(i: number) => number} o.widthOf the width of label i's text, CSS px
+ * @param {number} [o.radius] drawn point radius, CSS px
+ * @param {number} [o.maxLabels]
+ * @param {number} [o.maxTries]
+ * @returns {{i: number, x: number, y: number, w: number, h: number}[]} boxes, CSS px (x, y:
+ *   top left)
+ */
+export function placeLabels(o) {
+  const { order, positions, texts, view, width, height, widthOf } = o;
+  const radius = o.radius ?? 2;
+  const maxLabels = o.maxLabels ?? MAX_LABELS;
+  const maxTries = o.maxTries ?? MAX_TRIES;
+  const placed = [];
+  if (!(width > 0 && height > 0) || !order || texts.length === 0) return placed;
+  const sx = width / (view.x1 - view.x0);
+  const sy = height / (view.y1 - view.y0);
+  const cols = Math.ceil(width / BUCKET_PX);
+  const buckets = new Map(); // bucket number → indices into placed
+  const n = positions.length >> 1;
+  let tries = 0;
+
+  function bucketsOf(b, fn) {
+    const c0 = Math.max(0, Math.floor(b.x / BUCKET_PX));
+    const c1 = Math.floor((b.x + b.w) / BUCKET_PX);
+    const r0 = Math.max(0, Math.floor(b.y / BUCKET_PX));
+    const r1 = Math.floor((b.y + b.h) / BUCKET_PX);
+    for (let r = r0; r <= r1; r++) {
+      for (let c = c0; c <= c1; c++) if (fn(r * cols + c)) return true;
+    }
+    return false;
+  }
+  function free(b) {
+    if (b.x < 0 || b.y < 0 || b.x + b.w > width || b.y + b.h > height) return false;
+    return !bucketsOf(b, (k) => {
+      const here = buckets.get(k);
+      if (!here) return false;
+      for (const j of here) {
+        const p = placed[j];
+        if (b.x < p.x + p.w && p.x < b.x + b.w && b.y < p.y + p.h && p.y < b.y + b.h) return true;
+      }
+      return false;
+    });
+  }
+  function keep(b) {
+    const j = placed.length;
+    placed.push(b);
+    bucketsOf(b, (k) => {
+      const here = buckets.get(k);
+      if (here) here.push(j);
+      else buckets.set(k, [j]);
+      return false;
+    });
+  }
+
+  for (let k = 0; k < order.length; k++) {
+    const i = order[k];
+    if (i >= n) continue;
+    const px = (positions[2 * i] - view.x0) * sx;
+    const py = (view.y1 - positions[2 * i + 1]) * sy;
+    if (!(px >= 0 && px <= width && py >= 0 && py <= height)) continue;
+    const text = texts[i];
+    if (!text) continue;
+    if (++tries > maxTries) break;
+    const w = widthOf(i);
+    const h = BOX_H;
+    const r = radius + GAP_PX;
+    const v = Math.max(r, h / 2 + 1); // above and below clear the labels to the sides
+    const candidates = [
+      { i, x: px + r, y: py - h / 2, w, h }, // right
+      { i, x: px - r - w, y: py - h / 2, w, h }, // left
+      { i, x: px - w / 2, y: py - v - h, w, h }, // above
+      { i, x: px - w / 2, y: py + v, w, h }, // below
+    ];
+    const box = candidates.find(free);
+    if (box) {
+      keep(box);
+      if (placed.length >= maxLabels) break;
+    }
+  }
+  return placed;
+}
+
+/** The CSS transform that moves a picture laid out for `laid` to where `view` shows it. */
+export function followTransform(laid, view, width, height) {
+  const scale = (laid.x1 - laid.x0) / (view.x1 - view.x0);
+  const tx = ((laid.x0 - view.x0) / (view.x1 - view.x0)) * width;
+  const ty = ((view.y1 - laid.y1) / (view.y1 - view.y0)) * height;
+  return `translate(${tx}px, ${ty}px) scale(${scale})`;
+}
+
+export class MapLabels {
+  /** @param {HTMLCanvasElement} canvas */
+  constructor(canvas) {
+    this.canvas = canvas;
+    this.ctx = canvas.getContext("2d");
+    this.texts = [];
+    this.order = new Uint32Array(0);
+    this.widths = new Float32Array(0); // measured text widths, -1 until measured
+    this.on = false;
+    this.placed = [];
+    this.laid = null; // the key of the layout on the canvas
+    this.version = 0; // of texts and order
+    this.width = 1;
+    this.height = 1;
+    this.dpr = 1;
+    this.layoutMs = 0;
+  }
+
+  /** Whether there are labels to write (the toolbar offers the toggle only then). */
+  get available() {
+    return this.texts.length > 0 && this.order.length > 0;
+  }
+
+  setTexts(bytes) {
+    this.texts = splitLabels(bytes);
+    this.widths = new Float32Array(this.texts.length).fill(-1);
+    this.version++;
+  }
+
+  setOrder(order) {
+    this.order = order;
+    this.version++;
+  }
+
+  setOn(on) {
+    this.on = Boolean(on);
+    if (!this.on) this.clear();
+  }
+
+  resize(cssWidth, cssHeight, dpr) {
+    this.width = cssWidth;
+    this.height = cssHeight;
+    this.dpr = dpr;
+    const w = Math.max(1, Math.round(cssWidth * dpr));
+    const h = Math.max(1, Math.round(cssHeight * dpr));
+    if (this.canvas.width !== w) this.canvas.width = w;
+    if (this.canvas.height !== h) this.canvas.height = h;
+    this.laid = null;
+  }
+
+  clear() {
+    this.ctx?.clearRect(0, 0, this.canvas.width, this.canvas.height);
+    this.canvas.style.transform = "";
+    this.placed = [];
+    this.laid = null;
+  }
+
+  /** While the view moves: the labels placed for the last settled view move with it. */
+  follow(view) {
+    if (!this.on || !this.laid) return;
+    this.canvas.style.transform = followTransform(this.laid.view, view, this.width, this.height);
+  }
+
+  /**
+   * A settled view: places and paints the labels unless the canvas already shows this key.
+   * @returns {boolean} whether they were placed again
+   */
+  update({ view, positions, radius, theme, highlight }) {
+    if (!this.on || !this.ctx) return false;
+    const key = { view, version: this.version, positions, radius, theme, highlight };
+    const l = this.laid;
+    if (
+      l &&
+      l.version === key.version &&
+      l.positions === positions &&
+      l.radius === radius &&
+      l.theme === theme &&
+      l.highlight === highlight &&
+      l.view.x0 === view.x0 &&
+      l.view.x1 === view.x1 &&
+      l.view.y0 === view.y0 &&
+      l.view.y1 === view.y1
+    ) {
+      if (this.canvas.style.transform) this.canvas.style.transform = "";
+      return false;
+    }
+    const t0 = performance.now();
+    const ctx = this.ctx;
+    ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
+    ctx.font = `${FONT_PX}px ${theme.font}`;
+    const { texts, widths } = this;
+    this.placed = placeLabels({
+      order: this.order,
+      positions,
+      texts,
+      view,
+      width: this.width,
+      height: this.height,
+      radius,
+      widthOf(i) {
+        if (widths[i] < 0) widths[i] = ctx.measureText(texts[i]).width + 2;
+        return widths[i];
+      },
+    });
+    this.paint(theme, highlight);
+    this.canvas.style.transform = "";
+    this.laid = key;
+    this.layoutMs = performance.now() - t0;
+    return true;
+  }
+
+  paint(theme, highlight) {
+    const ctx = this.ctx;
+    ctx.clearRect(0, 0, this.width, this.height);
+    ctx.textBaseline = "middle";
+    ctx.lineJoin = "round";
+    ctx.lineWidth = 3;
+    ctx.strokeStyle = theme.bg; // a halo in the page's background: legible over any point
+    for (const b of this.placed) ctx.strokeText(this.texts[b.i], b.x + 1, b.y + b.h / 2);
+    for (const b of this.placed) {
+      ctx.fillStyle = highlight?.has(b.i) ? theme.accent || "#e8590c" : theme.fg;
+      ctx.fillText(this.texts[b.i], b.x + 1, b.y + b.h / 2);
+    }
+  }
+
+  /** The placed labels as `[index, x, y, w, h]` (CSS px, rounded) for `data-labels`. */
+  published() {
+    const r = (v) => Math.round(v * 10) / 10;
+    return this.placed.map((b) => [b.i, r(b.x), r(b.y), r(b.w), r(b.h)]);
+  }
+}

@@ -1,0 +1,87 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { followTransform, placeLabels, splitLabels } from "../map_labels.js";
+
+const view = { x0: 0, x1: 100, y0: 0, y1: 50 }; // 400 × 200 px: 4 px a unit
+const widthOf = () => 30;
+
+function overlaps(a, b) {
+  return a.x < b.x + b.w && b.x < a.x + a.w && a.y < b.y + b.h && b.y < a.y + a.h;
+}
+
+test("splitLabels reads the kernel's NUL-separated UTF-8", () => {
+  const bytes = new TextEncoder().encode("lion\u0000tiger\u0000\u00e9l\u00e9phant");
+  assert.deepEqual(splitLabels(bytes), ["lion", "tiger", "éléphant"]);
+  assert.deepEqual(splitLabels(new Uint8Array(0)), []);
+});
+
+test("a lone point's label goes to its right, beside it", () => {
+  const placed = placeLabels({
+    order: Uint32Array.of(0),
+    positions: Float32Array.of(50, 25),
+    texts: ["lion"],
+    view,
+    width: 400,
+    height: 200,
+    widthOf,
+    radius: 2,
+  });
+  assert.equal(placed.length, 1);
+  const b = placed[0];
+  assert.equal(b.i, 0);
+  assert.ok(b.x > 200 && b.x < 210, `starts just right of the point: ${b.x}`);
+  assert.ok(b.y < 100 && b.y + b.h > 100, "vertically centred on the point");
+});
+
+test("labels never overlap, and the order decides who is written where it is crowded", () => {
+  // Forty points on top of one another, then one far away.
+  const n = 41;
+  const positions = new Float32Array(2 * n);
+  for (let i = 0; i < 40; i++) positions.set([50 + i * 0.01, 25], 2 * i);
+  positions.set([10, 10], 80);
+  const order = Uint32Array.from({ length: n }, (_, k) => n - 1 - k); // the lone one first
+  const texts = Array.from({ length: n }, (_, i) => `w${i}`);
+  const placed = placeLabels({ order, positions, texts, view, width: 400, height: 200, widthOf });
+  assert.equal(placed[0].i, 40, "the first in order is placed first");
+  assert.ok(placed.length >= 4 && placed.length < 40, "a crowd gets a few labels, not all");
+  for (let a = 0; a < placed.length; a++) {
+    for (let b = a + 1; b < placed.length; b++) assert.ok(!overlaps(placed[a], placed[b]));
+  }
+  for (const b of placed) assert.ok(b.x >= 0 && b.y >= 0 && b.x + b.w <= 400 && b.y + b.h <= 200);
+});
+
+test("zooming in makes room: more labels of the same crowd appear", () => {
+  const n = 200;
+  const positions = new Float32Array(2 * n);
+  for (let i = 0; i < n; i++) positions.set([40 + (i % 20), 20 + Math.floor(i / 20)], 2 * i);
+  const order = Uint32Array.from({ length: n }, (_, i) => i);
+  const texts = Array.from({ length: n }, (_, i) => `word${i}`);
+  const o = { order, positions, texts, width: 400, height: 200, widthOf };
+  const far = placeLabels({ ...o, view });
+  const near = placeLabels({ ...o, view: { x0: 40, x1: 60, y0: 20, y1: 30 } });
+  assert.ok(near.length > 2 * far.length, `${near.length} vs ${far.length}`);
+});
+
+test("points out of view and empty labels are skipped; the bounds hold", () => {
+  const positions = Float32Array.of(-10, 5, 50, 25, 60, 30, 70, 40);
+  const texts = ["out", "", "a", "b"];
+  const order = Uint32Array.of(0, 1, 2, 3);
+  const o = { order, positions, texts, view, width: 400, height: 200, widthOf };
+  assert.deepEqual(
+    placeLabels(o).map((b) => b.i),
+    [2, 3],
+  );
+  assert.equal(placeLabels({ ...o, maxLabels: 1 }).length, 1);
+  assert.equal(placeLabels({ ...o, maxTries: 1 }).length, 1);
+});
+
+test("followTransform moves the picture with the view", () => {
+  const laid = { x0: 0, x1: 100, y0: 0, y1: 50 };
+  assert.equal(followTransform(laid, laid, 400, 200), "translate(0px, 0px) scale(1)");
+  // Panned right by 10 units (40 px): the picture moves left by 40 px.
+  const panned = { x0: 10, x1: 110, y0: 0, y1: 50 };
+  assert.equal(followTransform(laid, panned, 400, 200), "translate(-40px, 0px) scale(1)");
+  // Zoomed in 2× about the top left corner.
+  const zoomed = { x0: 0, x1: 50, y0: 25, y1: 50 };
+  assert.equal(followTransform(laid, zoomed, 400, 200), "translate(0px, 0px) scale(2)");
+});
