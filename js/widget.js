@@ -78,7 +78,7 @@ function render({ model, el: host }) {
   });
   main.append(toolbar.root, map, statusBar.root, ops.root);
   const side = el("div", "lm-side");
-  const panel = new PreviewPanel();
+  const panel = new PreviewPanel({ view: () => s.view });
   const legend = el("div", "lm-legend");
   side.append(panel.root, legend);
   body.append(main, side);
@@ -230,6 +230,7 @@ function render({ model, el: host }) {
   }
 
   function publish() {
+    statusBar.setCounts({ selected: s.selectedShown, pins: pins.count });
     const values = observedValues({
       frames: s.frames,
       drawn: mapFrames.drawn,
@@ -476,6 +477,7 @@ function render({ model, el: host }) {
     "change:_client_weights": loadClientDecoder,
     "change:_status": () => statusBar.setStatus(model.get("_status")),
     "change:_label_text": loadLabels,
+    "change:_arithmetic_hint": () => ops.setArithmeticHint(model.get("_arithmetic_hint")),
     "change:_label_order": loadLabels,
     "change:show_labels": loadShowLabels,
     "change:height": () => {
@@ -512,6 +514,7 @@ function render({ model, el: host }) {
   loadPalette();
   loadAxes();
   ops.setWalkOptions(model.get("_walk_options"));
+  ops.setArithmeticHint(model.get("_arithmetic_hint"));
   loadGroups();
   loadLabels();
   loadPoints();

@@ -18,7 +18,14 @@ from ._local_lift import LocalLift
 from ._neighbors import DataDistance, Distance, NeighborIndex
 from ._options import LIFTS, ExploreOptions
 from ._prior import keep_norm
-from ._projection import LinearProjection, Projection, pca_projection, principal_axes
+from ._projection import (
+    LinearProjection,
+    Projection,
+    axis_title,
+    pca_projection,
+    principal_axes,
+    variance_share,
+)
 from ._renderers import CallableRenderer, ImageRenderer, Preview, RecordRenderer
 
 Renderer = Callable[[Any], Preview]
@@ -190,7 +197,13 @@ class LatentSpace:
                 f"axes {x.name!r} and {y.name!r} point along the same line; pick two "
                 "directions that differ."
             )
-        return LinearProjection(basis, self.principal.mean, (x.name, y.name))
+        titles = (self._axis_title(x), self._axis_title(y))
+        return LinearProjection(basis, self.principal.mean, titles)
+
+    def _axis_title(self, axis: Direction) -> str:
+        """A principal axis says its share of the latents' variance, as the PCA map's do."""
+        share = variance_share(self.principal, axis.unit) if axis.method == "principal" else None
+        return axis_title(axis.name, share)
 
     def spread_along(self, direction: Direction) -> float:
         """The data's standard deviation along a direction (the unit of a walk)."""

@@ -14,7 +14,7 @@ import anywidget
 import numpy as np
 import traitlets
 
-from ._arithmetic import ArithmeticResult, arithmetic
+from ._arithmetic import ArithmeticResult, arithmetic, example_expression
 from ._binary_traits import BinaryArray
 from ._client_decoder import client_decoder, find_client_layers, page_can_render
 from ._colors import label_colors
@@ -131,6 +131,7 @@ class LatentExplorer(anywidget.AnyWidget):
     _label_text = BinaryArray("<u1").tag(sync=True)
     _label_order = BinaryArray("<u4").tag(sync=True)
     _view = traitlets.List(traitlets.Float()).tag(sync=True)
+    _arithmetic_hint = traitlets.Unicode("").tag(sync=True)
     height = traitlets.Int(420).tag(sync=True)
     show_labels = traitlets.Bool(False, help="whether the map writes its points' labels").tag(
         sync=True
@@ -176,6 +177,7 @@ class LatentExplorer(anywidget.AnyWidget):
         )
         self._pinned = np.zeros((0, space.dim))
         self._label_texts: list[str] | None = None
+        self._arithmetic_hint = example_expression(self._labelled_latents()[0])
         self._select_callbacks: list[Callable[[np.ndarray], Any]] = []
         self._callback_error = ""
         self._update_status()
@@ -543,6 +545,7 @@ class LatentExplorer(anywidget.AnyWidget):
                 "exact": space.projection.exact,
                 "reason": space.cannot_preview_reason,
                 "lift": space.lift_mode,
+                "neighbors": space.shows_neighbors,
             },
         }
 

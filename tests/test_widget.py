@@ -40,7 +40,13 @@ def test_explore_maps_every_row_with_binary_state(widget, digits, digits_pca):
     assert widget._legend["names"] == [str(d) for d in range(10)]
     codes = np.frombuffer(widget._codes, np.uint8)
     assert widget._legend["names"][codes[0]] == str(y[0])
-    assert widget._decoder == {"can_decode": True, "exact": True, "reason": "", "lift": "affine"}
+    assert widget._decoder == {
+        "can_decode": True,
+        "exact": True,
+        "reason": "",
+        "lift": "affine",
+        "neighbors": False,
+    }
     assert widget._status.startswith("1,797 points")
 
 
@@ -361,3 +367,18 @@ def test_the_page_writes_only_the_selection(widget, frontend):
     assert widget._anchor_xy == anchor_xy
     frontend.update(widget, _selection=np.array([2, 7], "<u4").tobytes())  # still the page's
     assert widget.selected_indices.tolist() == [2, 7]
+
+
+def test_a_principal_axis_keeps_its_share_of_variance_after_switching_back(widget):
+    before = list(widget._axis_titles)
+    assert before[0].startswith("PC 1 (") and "% of variance" in before[0]
+    widget.set_axes("PC 3", "PC 2")
+    assert widget._axis_titles[0].startswith("PC 3 (")
+    assert widget._axis_titles[1] == before[1]
+    widget.set_axes("PC 1", "PC 2")
+    assert list(widget._axis_titles) == before
+
+
+def test_the_arithmetic_box_suggests_the_maps_own_labels(widget):
+    # Digits are numbers: the example quotes them, as the expression parser needs.
+    assert widget._arithmetic_hint.count("'") == 6
