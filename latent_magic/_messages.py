@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from traitlets import TraitError
 
+from ._atlas import Tiles, atlas_tiles, decode_grid, decode_latents, render_tiles
 from ._renderers import Preview
 
 if TYPE_CHECKING:
@@ -22,6 +23,9 @@ if TYPE_CHECKING:
 
 _log = logging.getLogger("latent_magic")
 MAX_STRIP = 1000  # steps one pin_walk request may pin (the widget's slider pins 9)
+STRIP_TILES = 25  # steps of a pinned strip decoded for the page's strip (evenly spread)
+# Jupyter's server refuses websocket messages over 10 MiB: an atlas reply stays under this.
+MAX_REPLY_BYTES = 8 * 2**20
 
 
 class RequestError(ValueError):
@@ -60,6 +64,7 @@ class PageRequests:
             "pin": self._pin,
             "clear_pins": self._clear_pins,
             "pin_walk": self._pin_walk,
+            "atlas": self._atlas,
             "set_group": self._set_group,
             "make_direction": self._make_direction,
             "arithmetic": self._arithmetic,
@@ -128,6 +133,8 @@ class PageRequests:
                 }
             )
         else:
+            if kind == "atlas":  # the page's atlas slot waits for this id: free it
+                self.reply({"type": "atlas", "id": content.get("id"), "error": text})
             self.notice(text, "error")
 
     def refuse_writes(self, names: list[str]) -> None:
@@ -205,10 +212,65 @@ class PageRequests:
         span = _field(content, "span", expected)
         if not isinstance(span, list) or len(span) != 2 or not all(map(_is_finite, span)):
             raise RequestError(f"pin_walk: span must be {expected}; got {_shown(span)}.")
-        # The strip's latents only: decoding up to 1,000 steps would hold the kernel for nothing.
         strip = self.widget._walk_latents(name, steps, (float(span[0]), float(span[1])))
         self.widget._add_pins(strip.latents)
+        self.reply(*self._strip_message(strip.direction, strip.t, strip.latents))
         self.notice(f"pinned {len(strip.t)} steps along {strip.direction!r}, {strip.note}")
+
+    def _strip_message(
+        self, direction: str, t: np.ndarray, latents: np.ndarray
+    ) -> tuple[dict[str, Any], list[bytes]]:
+        """The ``strip`` reply: at most STRIP_TILES steps, evenly spread and ends included,
+        decoded in one batch (decoding up to 1,000 steps would hold the kernel for a strip
+        nobody can read). The pins are made whatever happens here: a strip that cannot be
+        decoded says why in ``text``."""
+        shown = np.unique(np.linspace(0, len(t) - 1, min(len(t), STRIP_TILES)).round())
+        steps = shown.astype(int)
+        content: dict[str, Any] = {
+            "type": "strip",
+            "direction": direction,
+            "steps": steps.tolist(),
+            "of": len(t),
+            "t": [float(t[i]) for i in steps],
+        }
+        try:
+            outputs = decode_latents(self.widget._space, latents[steps])
+            tiles = render_tiles(self.widget._space, outputs)
+        except Exception as error:  # the pins stand; the strip says why it has no pictures
+            if not _expected(error):
+                _log.exception("latent_magic: the strip of a pin_walk could not be decoded")
+            said = str(error) if _expected(error) else f"{type(error).__name__}: {error}"
+            tiles, content["text"] = Tiles([], [], []), f"the strip is not shown: {said}"
+        content.update(tiles=tiles.tiles, features=tiles.features)
+        content.setdefault("text", "")
+        return content, tiles.buffers
+
+    def _atlas(self, content: dict[str, Any], _buffers: list[Any]) -> None:
+        """The decoded atlas of a region: one tile per grid cell, one buffer per tile."""
+        key = _integer(content, "id")
+        bounds = tuple(_number(content, name) for name in ("x0", "x1", "y0", "y1"))
+        rows, cols = _integer(content, "rows"), _integer(content, "cols")
+        space = self.widget._space
+        atlas = decode_grid(space, rows, cols, bounds)  # checks rows, cols and bounds
+        tiles = atlas_tiles(space, atlas)
+        size = sum(len(b) for b in tiles.buffers)
+        if size > MAX_REPLY_BYTES:
+            raise RequestError(
+                f"atlas: {rows} × {cols} tiles take {size / 2**20:.1f} MiB, more than one "
+                f"message carries ({MAX_REPLY_BYTES / 2**20:.0f} MiB); ask for fewer tiles."
+            )
+        self.reply(
+            {
+                "type": "atlas",
+                "id": key,
+                "rows": rows,
+                "cols": cols,
+                "bounds": list(atlas.bounds),
+                "tiles": tiles.tiles,
+                "features": tiles.features,
+            },
+            tiles.buffers,
+        )
 
     def _direction_name(self, content: dict[str, Any], name: str) -> str:
         """A field naming one of the widget's directions."""

@@ -1,0 +1,110 @@
+// A pinned walk's decoded strip (the kernel's `strip` reply to `pin_walk`): one small
+// picture per shown step with its t under it, like the article's ageing strip. Tiles are the
+// atlas's (tile_glyphs.js): raw RGBA painted at once, PNG or SVG once decoded, records as
+// glyphs. A strip that could not be decoded shows the kernel's words instead.
+
+import { el } from "./dom.js";
+import { decodeTileImage, paintTile, tilePixels } from "./tile_glyphs.js";
+
+const ENCODED_SIDE = 64; // a drawing that gives no size of its own (SVG) is painted this big
+
+/** A step's t, as the walk's preview titles say it. */
+export function formatT(t) {
+  if (typeof t !== "number" || !Number.isFinite(t)) return "t = ?";
+  return `t = ${t >= 0 ? "+" : "-"}${Math.abs(t).toFixed(2)}`;
+}
+
+function defaultCanvas(w, h) {
+  const canvas = document.createElement("canvas");
+  canvas.width = w;
+  canvas.height = h;
+  return canvas;
+}
+
+export class StripView {
+  /**
+   * @param {object} [options]
+   * @param {(buffer: any, mime: string) => Promise<CanvasImageSource>} [options.decodeImage]
+   * @param {(w: number, h: number) => HTMLCanvasElement} [options.makeCanvas]
+   */
+  constructor(options = {}) {
+    this.decodeImage = options.decodeImage ?? decodeTileImage;
+    this.makeCanvas = options.makeCanvas ?? defaultCanvas;
+    this.root = el("div", "lm-strip");
+    this.root.hidden = true;
+    this.seq = 0; // bumped per strip shown; a slow image decode must not paint into a newer one
+    this.onClose = () => this.clear();
+  }
+
+  /**
+   * Shows a `strip` reply.
+   * @param {object} msg `{"type": "strip", "direction", "t", "steps", "of", "tiles", "features",
+   *   "text"}`
+   * @param {Array<DataView|ArrayBuffer>} buffers one per tile
+   * @returns {Promise<void>} settles once every tile is painted
+   */
+  show(msg, buffers) {
+    const seq = ++this.seq;
+    const tiles = Array.isArray(msg?.tiles) ? msg.tiles : [];
+    const t = Array.isArray(msg?.t) ? msg.t : [];
+    const of = Number.isInteger(msg?.of) ? msg.of : t.length;
+    const shown =
+      t.length === of ? `${of} steps` : `${t.length} of ${of.toLocaleString("en-US")} steps`;
+    const head = el("div", "lm-strip-head");
+    const close = el("button", "lm-strip-close", "×");
+    close.type = "button";
+    close.title = "Hide the strip";
+    close.setAttribute("aria-label", "Hide the strip");
+    close.addEventListener("click", this.onClose);
+    head.append(el("div", "lm-strip-title", `${String(msg?.direction ?? "")} · ${shown}`), close);
+    this.root.replaceChildren(head);
+    if (typeof msg?.text === "string" && msg.text) {
+      this.root.append(el("div", "lm-strip-message", msg.text));
+    }
+    const row = el("div", "lm-strip-row");
+    const features = Array.isArray(msg?.features) ? msg.features.map(String) : [];
+    if (features.length > 0) row.title = `bars: ${features.join(", ")}`;
+    const waits = [];
+    for (const [k, tile] of tiles.entries()) {
+      const step = el("div", "lm-strip-step");
+      const canvas = el("canvas", "lm-strip-image");
+      step.append(canvas, el("div", "lm-strip-t", formatT(t[k])));
+      row.append(step);
+      const buffer = buffers?.[k];
+      const pixels = buffer === undefined ? null : tilePixels(tile, buffer);
+      if (pixels !== null) {
+        this.paint(canvas, pixels);
+      } else if (tile?.kind === "image" && buffer !== undefined) {
+        const painted = this.decodeImage(buffer, tile.mime).then((image) => {
+          if (this.seq === seq) this.paint(canvas, image);
+          image.close?.();
+        });
+        waits.push(painted.catch(() => {}));
+      }
+    }
+    this.root.append(row);
+    this.root.dataset.steps = String(tiles.length);
+    this.root.hidden = false;
+    return Promise.all(waits).then(() => {});
+  }
+
+  paint(canvas, tile) {
+    const w = tile.width > 0 ? tile.width : ENCODED_SIDE;
+    const h = tile.height > 0 ? tile.height : ENCODED_SIDE;
+    canvas.width = w;
+    canvas.height = h;
+    paintTile(canvas.getContext("2d"), tile, 0, 0, w, h, this.makeCanvas);
+  }
+
+  /** Hides the strip (e.g. when the pins are cleared). */
+  clear() {
+    this.seq++;
+    this.root.replaceChildren();
+    delete this.root.dataset.steps;
+    this.root.hidden = true;
+  }
+
+  dispose() {
+    this.clear();
+  }
+}
