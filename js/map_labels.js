@@ -6,6 +6,7 @@
 // pan frame costs them nothing.
 
 const FONT_PX = 11;
+const FOUND_TEXT = "#c2255c"; // a search's finds (the overlay rings them in the same hue)
 const BOX_H = FONT_PX + 3; // a label's box: its text and a little air
 const GAP_PX = 3; // between a point's edge and its label
 const BUCKET_PX = 48; // the buckets that find the placed labels a new one may overlap
@@ -37,6 +38,7 @@ export function splitLabels(bytes) {
  * @param {number} [o.radius] drawn point radius, CSS px
  * @param {number} [o.maxLabels]
  * @param {number} [o.maxTries]
+ * @param {Uint32Array} [o.first] points placed before the order's (e.g. a search's finds)
  * @returns {{i: number, x: number, y: number, w: number, h: number}[]} boxes, CSS px (x, y:
  *   top left)
  */
@@ -87,9 +89,12 @@ export function placeLabels(o) {
     });
   }
 
-  for (let k = 0; k < order.length; k++) {
-    const i = order[k];
-    if (i >= n) continue;
+  const first = o.first ?? new Uint32Array(0);
+  const firstSet = first.length ? new Set(first) : null;
+  const total = first.length + order.length;
+  for (let k = 0; k < total; k++) {
+    const i = k < first.length ? first[k] : order[k - first.length];
+    if (i >= n || (k >= first.length && firstSet?.has(i))) continue;
     const px = (positions[2 * i] - view.x0) * sx;
     const py = (view.y1 - positions[2 * i + 1]) * sy;
     if (!(px >= 0 && px <= width && py >= 0 && py <= height)) continue;
@@ -214,7 +219,10 @@ export class MapLabels {
     ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
     ctx.font = `${FONT_PX}px ${theme.font}`;
     const { texts, widths } = this;
+    // A search's finds are written first, in the accent colour (a million finds: order only).
+    const marked = highlight?.length && highlight.length <= 200000 ? new Set(highlight) : null;
     this.placed = placeLabels({
+      first: marked ? highlight : undefined,
       order: this.order,
       positions,
       texts,
@@ -227,13 +235,14 @@ export class MapLabels {
         return widths[i];
       },
     });
-    this.paint(theme, highlight);
+    this.paint(theme, marked);
     this.canvas.style.transform = "";
     this.laid = key;
     this.layoutMs = performance.now() - t0;
     return true;
   }
 
+  /** @param {Set<number> | null} highlight points whose labels stand out */
   paint(theme, highlight) {
     const ctx = this.ctx;
     ctx.clearRect(0, 0, this.width, this.height);
@@ -243,7 +252,7 @@ export class MapLabels {
     ctx.strokeStyle = theme.bg; // a halo in the page's background: legible over any point
     for (const b of this.placed) ctx.strokeText(this.texts[b.i], b.x + 1, b.y + b.h / 2);
     for (const b of this.placed) {
-      ctx.fillStyle = highlight?.has(b.i) ? theme.accent || "#e8590c" : theme.fg;
+      ctx.fillStyle = highlight?.has(b.i) ? FOUND_TEXT : theme.fg;
       ctx.fillText(this.texts[b.i], b.x + 1, b.y + b.h / 2);
     }
   }

@@ -7,6 +7,7 @@ const MAX_GROUP_RINGS = 4000;
 export const GROUP_COLORS = ["#e8590c", "#0b8a7a"];
 const WALK_COLOR = "#9c27b0";
 const MARK_COLOR = "#1e88e5";
+export const FOUND_COLOR = "#d6336c"; // the points a search found
 
 /**
  * Round tick values covering [a, b]: steps of 1, 2 or 5 × 10^k, about `count` of them.
@@ -75,6 +76,7 @@ export class Overlay {
    * @param {{x: number, y: number}|null} s.cursor cursor position in data coordinates
    * @param {Float32Array} [s.positions] interleaved point positions (for the groups)
    * @param {Uint32Array[]} [s.groups] point indices of groups A and B
+   * @param {Uint32Array} [s.found] point indices a search found (ringed)
    * @param {number} [s.pointRadius] radius of a drawn point in px
    * @param {{x: number, y: number, label: string}[]} [s.marks] labelled synthetic points
    * @param {number[]|null} [s.walk] interleaved walk positions, oldest first; the last is now
@@ -98,6 +100,13 @@ export class Overlay {
         ctx.lineWidth = 1.5;
         ctx.stroke();
       });
+    }
+
+    if (s.found?.length && s.positions) {
+      drawGroup(ctx, s.positions, s.found, px, py, w, h, (s.pointRadius ?? 2) + 3.5);
+      ctx.strokeStyle = FOUND_COLOR;
+      ctx.lineWidth = 2.5;
+      ctx.stroke();
     }
 
     if (s.lasso && s.lasso.length >= 4) {

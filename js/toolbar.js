@@ -16,6 +16,7 @@ const TOOLS = [
 ];
 const ACTIONS = [
   ["toggle-labels", "Labels", "Write the points' labels on the map"],
+  ["toggle-atlas", "Atlas", "Tile the view with what the model decodes at a grid of spots"],
   ["clear-selection", "Clear selection", "Escape"],
   ["clear-pins", "Clear pins", ""],
   ["reset-view", "Reset view", "Fit all points"],
@@ -48,6 +49,8 @@ export class Toolbar {
     }
     this.labelsToggle = this.root.querySelector('[data-action="toggle-labels"]');
     this.labelsToggle.hidden = true; // shown once there are labels to write
+    this.atlasToggle = this.root.querySelector('[data-action="toggle-atlas"]');
+    this.atlasToggle.hidden = true; // shown for a model that decodes
     this.opsToggle = this.root.lastElementChild;
     this.opsToggle.classList.add("lm-ops-toggle");
     this.opsToggle.setAttribute("aria-expanded", "true");
@@ -74,6 +77,18 @@ export class Toolbar {
     this.labelsToggle.hidden = !available;
     this.labelsToggle.classList.toggle("lm-active", on);
     this.labelsToggle.setAttribute("aria-pressed", String(on));
+  }
+
+  /** Shows the atlas toggle (only for a model that decodes) and its state. */
+  showAtlas(available, on) {
+    this.atlasToggle.hidden = !available;
+    this.atlasToggle.classList.toggle("lm-active", on);
+    this.atlasToggle.setAttribute("aria-pressed", String(on));
+  }
+
+  /** Puts an element (the search box) among the tools, before the action buttons. */
+  addTool(element) {
+    this.root.insertBefore(element, this.root.querySelector(".lm-spacer"));
   }
 
   /** Shows whether the operations bar is open. */

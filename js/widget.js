@@ -7,6 +7,7 @@
 // Protocol: docs/protocol.md (trait names, message shapes, data- attributes, class names).
 
 import "./widget.css";
+import { AtlasLayer } from "./atlas_layer.js";
 import { codesOf, float32Of, uint8Of, uint32Of } from "./codecs.js";
 import { el } from "./dom.js";
 import { FrameLoop, MapFrames, sameView } from "./frame_loop.js";
@@ -22,9 +23,11 @@ import { Pins } from "./pins.js";
 import { PointerTools } from "./pointer_tools.js";
 import { PreviewPanel } from "./preview_panel.js";
 import { Previewer } from "./previewer.js";
+import { SearchBox } from "./search_box.js";
 import { SelectionSync, selectionFlags } from "./selection_sync.js";
 import { SpatialGrid } from "./spatial_grid.js";
 import { StatusBar } from "./status_bar.js";
+import { StripView } from "./strip_view.js";
 import { Toolbar } from "./toolbar.js";
 import { fitView, panBy, pixelsPerUnit, resizeView, toData, zoomAbout, zoomLevel } from "./view.js";
 
@@ -61,11 +64,12 @@ function render({ model, el: host }) {
   map.setAttribute("role", "application");
   map.setAttribute("aria-label", "latent space map");
   const glCanvas = el("canvas", "lm-gl");
+  const atlasCanvas = el("canvas", "lm-atlas");
   const labelCanvas = el("canvas", "lm-labels");
   const overlayCanvas = el("canvas", "lm-overlay");
   const glMessage = el("div", "lm-gl-message");
   glMessage.hidden = true;
-  map.append(glCanvas, labelCanvas, overlayCanvas, glMessage);
+  map.append(glCanvas, atlasCanvas, labelCanvas, overlayCanvas, glMessage);
   const statusBar = new StatusBar();
   const ops = new OperationsBar({
     send,
@@ -76,7 +80,19 @@ function render({ model, el: host }) {
       loop.schedule();
     },
   });
-  main.append(toolbar.root, map, statusBar.root, ops.root);
+  const strip = new StripView();
+  const search = new SearchBox({
+    send,
+    labelOf: (i) => labels.texts[i] ?? `point ${i}`,
+    found(found) {
+      s.found = found;
+      publish();
+      loop.schedule();
+    },
+    choose: flyTo,
+  });
+  toolbar.addTool(search.root);
+  main.append(toolbar.root, map, statusBar.root, strip.root, ops.root);
   const side = el("div", "lm-side");
   const panel = new PreviewPanel({ view: () => s.view });
   const legend = el("div", "lm-legend");
@@ -103,6 +119,8 @@ function render({ model, el: host }) {
     theme: readTheme(root),
     themeChanged: false, // JupyterLab's theme changed: colours to read again in the next frame
     reported: null, // the view last written to `_view`
+    found: null, // what the search box found: {points, kind, query, x?, y?}
+    atlasOn: false,
   };
 
   const renderer = new MapRenderer(glCanvas, {
@@ -137,6 +155,12 @@ function render({ model, el: host }) {
       writeChanged(root.dataset, values);
       publish();
     },
+    changed: () => loop.schedule(),
+  });
+  const atlas = new AtlasLayer(atlasCanvas, {
+    send: (content) => send(content),
+    clientDecoder: () => previewer.client,
+    canDecode: () => model.get("_decoder")?.can_decode !== false,
     changed: () => loop.schedule(),
   });
   const tools = new PointerTools({
@@ -182,6 +206,8 @@ function render({ model, el: host }) {
     const t0 = performance.now();
     const size = pointSize(s.n, zoomLevel(s.view, s.fit));
     const drawn = mapFrames.draw(s.view, size, loop.settling);
+    if (!loop.settling) atlas.settled(s.view); // the same view and grid asks nothing again
+    atlas.draw(s.view);
     drawLabels(size);
     if (!loop.settling) reportView();
     const hover = s.hover >= 0 && s.hover < s.n ? s.hover : -1;
@@ -199,8 +225,9 @@ function render({ model, el: host }) {
       cursor: tools.cursor,
       positions: s.positions,
       groups: [ops.groupA, ops.groupB],
+      found: s.found?.points,
       pointRadius: size / 2,
-      marks: marks(),
+      marks: s.found?.x !== undefined ? [...marks(), searchMark(s.found)] : marks(),
       walk: previewer.walk,
     });
     if (drawn >= 0) {
@@ -250,6 +277,37 @@ function render({ model, el: host }) {
       kernelGone: link.gone,
     });
     writeChanged(root.dataset, values);
+    setOrDrop("atlas", atlas.shown ? JSON.stringify(atlas.shown) : undefined);
+    setOrDrop("search", s.found ? JSON.stringify(Array.from(s.found.points)) : undefined);
+  }
+
+  function setOrDrop(name, text) {
+    if (root.dataset[name] === text) return;
+    if (text === undefined) delete root.dataset[name];
+    else root.dataset[name] = text;
+  }
+
+  function searchMark(found) {
+    return { x: found.x, y: found.y, label: `“${found.query}”` };
+  }
+
+  /** Centres the view on point i (zoomed in if the map is shown whole) and previews it. */
+  function flyTo(i) {
+    if (!(i >= 0 && i < s.n)) return;
+    const x = s.positions[2 * i],
+      y = s.positions[2 * i + 1];
+    const fitSpan = s.fit.x1 - s.fit.x0;
+    const span = Math.min(s.view.x1 - s.view.x0, fitSpan / 4);
+    const ratio = (s.view.y1 - s.view.y0) / (s.view.x1 - s.view.x0);
+    s.view = {
+      x0: x - span / 2,
+      x1: x + span / 2,
+      y0: y - (span * ratio) / 2,
+      y1: y + (span * ratio) / 2,
+    };
+    s.hover = i;
+    previewer.point(i, x, y);
+    loop.schedule();
   }
 
   function marks() {
@@ -270,6 +328,7 @@ function render({ model, el: host }) {
     }
     renderer.resize(s.width, s.height, s.dpr);
     overlay.resize(s.width, s.height, s.dpr);
+    atlas.resize(s.width, s.height, s.dpr);
     labels.resize(s.width, s.height, s.dpr);
     s.theme = readTheme(root);
   }
@@ -285,6 +344,7 @@ function render({ model, el: host }) {
     previewer.reset(); // the walk trail's positions were on the old map
     ops.fitGroups(s.n);
     renderer.setPoints(s.positions);
+    atlas.invalidate();
     loadCodes();
     showSelection(selection.selection);
     loop.schedule();
@@ -317,6 +377,12 @@ function render({ model, el: host }) {
     loop.schedule();
   }
 
+  function loadAtlasToggle() {
+    const available = model.get("_decoder")?.can_decode === true;
+    toolbar.showAtlas(available, s.atlasOn && available);
+    loop.schedule(); // a new picture is wanted for the settled view
+  }
+
   function loadGroups() {
     ops.setGroups(uint32Of(model.get("_group_a")), uint32Of(model.get("_group_b")));
   }
@@ -328,6 +394,8 @@ function render({ model, el: host }) {
 
   function loadClientDecoder() {
     previewer.loadClient(model.get("_client_decoder"), model.get("_client_weights"));
+    atlas.invalidate();
+    loadAtlasToggle();
   }
 
   function pinsChanged() {
@@ -357,8 +425,15 @@ function render({ model, el: host }) {
     else if (action === "clear-pins") {
       pins.clear();
       pinsChanged();
+      strip.clear();
     } else if (action === "reset-view") act({ type: "reset-view" });
-    else if (action === "toggle-labels") {
+    else if (action === "toggle-atlas") {
+      s.atlasOn = !s.atlasOn;
+      atlas.setOn(s.atlasOn);
+      loadAtlasToggle();
+      publish();
+      loop.schedule();
+    } else if (action === "toggle-labels") {
       // View state the page writes too (docs/protocol.md): every view of the widget follows.
       model.set("show_labels", !model.get("show_labels"));
       link.save();
@@ -420,6 +495,8 @@ function render({ model, el: host }) {
   /** The kernel restarted or shut down (kernel_link.js): say so, and ask nothing more. */
   function kernelGone(text) {
     previewer.stop(text);
+    atlas.stop();
+    search.disable();
     ops.disable();
     pins.dropProvisional();
     statusBar.showGone(text);
@@ -443,6 +520,9 @@ function render({ model, el: host }) {
     if (msg?.type === "arithmetic_result") ops.showArithmetic(msg);
     else if (msg?.type === "notice") showNotice(msg);
     else if (msg?.type === "preview") previewer.receive(msg, buffers);
+    else if (msg?.type === "atlas") atlas.receive(msg, buffers);
+    else if (msg?.type === "strip") strip.show(msg, buffers);
+    else if (msg?.type === "search_result") search.receive(msg, buffers);
   }
 
   // ---- wiring ----------------------------------------------------------------------------
@@ -461,6 +541,7 @@ function render({ model, el: host }) {
     },
     "change:_anchor_xy": () => {
       previewer.reset(); // the same walk step from a new anchor is a new request
+      atlas.invalidate(); // the same spots lift to new latents
       loop.schedule();
     },
     "change:_axis_options": loadAxes,
@@ -472,7 +553,11 @@ function render({ model, el: host }) {
       loop.schedule();
     },
     "change:_axis_titles": () => loop.schedule(),
-    "change:_decoder": () => panel.setDecoder(model.get("_decoder")),
+    "change:_decoder": () => {
+      panel.setDecoder(model.get("_decoder"));
+      atlas.invalidate(); // e.g. the lift changed
+      loadAtlasToggle();
+    },
     "change:_client_decoder": loadClientDecoder,
     "change:_client_weights": loadClientDecoder,
     "change:_status": () => statusBar.setStatus(model.get("_status")),
@@ -533,6 +618,9 @@ function render({ model, el: host }) {
     resizeObserver.disconnect();
     themeObserver.disconnect();
     previewer.dispose();
+    atlas.dispose();
+    strip.dispose();
+    search.dispose();
     ops.dispose();
     panel.dispose();
     renderer.dispose();

@@ -15,11 +15,13 @@ from typing import TYPE_CHECKING, Any
 
 from ._adapters import adapt, register_adapter
 from ._arithmetic import ArithmeticResult, arithmetic
+from ._atlas import Atlas
 from ._direction import Direction
 from ._directions import direction, principal_directions
 from ._expression import ExpressionError
 from ._latent_model import CannotDecodeError, LatentModel
 from ._options import ExploreOptions
+from ._search import SearchResult
 from ._space import Walk
 
 if TYPE_CHECKING:
@@ -27,12 +29,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "ArithmeticResult",
+    "Atlas",
     "CannotDecodeError",
     "Direction",
     "ExploreOptions",
     "ExpressionError",
     "LatentExplorer",
     "LatentModel",
+    "SearchResult",
     "Walk",
     "__version__",
     "adapt",

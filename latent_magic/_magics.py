@@ -72,10 +72,30 @@ def _arith_arguments(line: str) -> None:
     """%latent arith SPACE "king - man + woman" [-k 10]"""
 
 
+@magic_arguments(name="latent search")
+@argument("widget", help="an explorer widget")
+@argument("query", nargs="+", help='a label\'s part, a /regex/, or (a text encoder) any text')
+@argument("-k", type=int, default=10, help="with an encoded query: how many nearest points")
+@argument("-o", "--output", dest="variable", help="also store the result in this variable")
+def _search_arguments(line: str) -> None:
+    """%latent search W "query" [-k 10]"""
+
+
+@magic_arguments(name="latent atlas")
+@argument("widget", help="an explorer widget")
+@argument("--rows", type=int, default=8, help="rows of the grid (default 8)")
+@argument("--cols", type=int, default=12, help="columns of the grid (default 12)")
+@argument("-o", "--output", dest="variable", help="also store the atlas in this variable")
+def _atlas_arguments(line: str) -> None:
+    """%latent atlas W [--rows 8] [--cols 12]"""
+
+
 _COMMANDS = {
     "explore": _explore_arguments,
     "direction": _direction_arguments,
     "arith": _arith_arguments,
+    "search": _search_arguments,
+    "atlas": _atlas_arguments,
 }
 
 
@@ -185,6 +205,39 @@ class LatentMagics(Magics):
             self._shell.user_ns[_unquote(args.variable)] = result
         return result
 
+    def _search(self, rest: str) -> Any:
+        args = _parse("search", rest)
+        widget = self._widget(args.widget, "search")
+        try:
+            found = widget.search(_unquote(" ".join(args.query)), k=args.k)
+        except (ValueError, TypeError) as error:
+            raise UsageError(f"%latent search: {error}") from error
+        if args.variable:
+            self._shell.user_ns[_unquote(args.variable)] = found
+        return found
+
+    def _atlas(self, rest: str) -> Any:
+        args = _parse("atlas", rest)
+        widget = self._widget(args.widget, "atlas")
+        try:
+            made = widget.atlas(args.rows, args.cols)
+        except (ValueError, TypeError) as error:
+            raise UsageError(f"%latent atlas: {_message(error)}") from error
+        if args.variable:
+            self._shell.user_ns[_unquote(args.variable)] = made
+        return made
+
+    def _widget(self, text: str, command: str) -> Any:
+        from ._widget import LatentExplorer
+
+        widget = self._resolve(text, "WIDGET")
+        if not isinstance(widget, LatentExplorer):
+            raise UsageError(
+                f"%latent {command}: {text!r} is a {type(widget).__name__}, not an explorer "
+                f"widget (w = %latent explore …).\nusage: {_usage(command)}"
+            )
+        return widget
+
     def _axes(self, text: str) -> list[Any]:
         parts = [p.strip() for p in _unquote(text).split(",")]
         if len(parts) != 2 or not all(parts):
@@ -266,6 +319,8 @@ _QUOTED = {  # a quoted value of each command, for the messages
     "explore": '--data "X[:, :10]"',
     "direction": '--name "big smile"',
     "arith": 'words "king - man + woman"',
+    "search": 'w "sea lion"',
+    "atlas": "w --rows 6 --cols 8",
 }
 
 
@@ -312,6 +367,12 @@ direction
     curve of group means) or a linear classifier. Returns a Direction; given a widget, adds it.
 arith
     Vector arithmetic with nearest neighbors, e.g. "king - man + woman".
+search
+    Points by their labels (a part of one, any case, or /regex/); with a text encoder, any
+    text: encoded, its nearest points. Returns a SearchResult (.indices, .latent).
+atlas
+    What the model decodes at a grid over the widget's view. Returns an Atlas (.latents,
+    .positions, .outputs, .image()), which shows itself as a picture.
 
 Examples
 --------
@@ -337,10 +398,14 @@ Examples
     w.set_axes(d, "PC 1"); w.walk(d, steps=9)
     %latent direction Z labels --positive smile --negative neutral -o smile
     %latent arith words "king - man + woman" -k 5
+    %latent search w "lion"                   # or "/^sea/", or any text for an encoder
+    %latent atlas w --rows 6 --cols 8
 
 Each command has a plain-Python twin: latent_magic.explore(pca, data=X, labels=y,
 image_shape=(8, 8)).
 
 {_explore_arguments.__doc__}
 {_direction_arguments.__doc__}
-{_arith_arguments.__doc__}"""
+{_arith_arguments.__doc__}
+{_search_arguments.__doc__}
+{_atlas_arguments.__doc__}"""

@@ -65,6 +65,7 @@ class PageRequests:
             "clear_pins": self._clear_pins,
             "pin_walk": self._pin_walk,
             "atlas": self._atlas,
+            "search": self._search,
             "set_group": self._set_group,
             "make_direction": self._make_direction,
             "arithmetic": self._arithmetic,
@@ -132,6 +133,17 @@ class PageRequests:
                     "error": text,
                 }
             )
+        elif kind == "search":  # the search box waits for this id: say why under it
+            query = content.get("query")
+            self.reply(
+                {
+                    "type": "search_result",
+                    "id": content.get("id"),
+                    "query": query if isinstance(query, str) else "",
+                    "ok": False,
+                    "error": text,
+                }
+            )
         else:
             if kind == "atlas":  # the page's atlas slot waits for this id: free it
                 self.reply({"type": "atlas", "id": content.get("id"), "error": text})
@@ -141,7 +153,8 @@ class PageRequests:
         """The page wrote traits the kernel owns: say so to every view (the write is dropped)."""
         self._view = None
         self.notice(
-            f"the page may write only _selection; {', '.join(names)} belong to the kernel "
+            f"the page may write only _selection, show_labels and _view; {', '.join(names)} "
+            "belong to the kernel "
             "(ask with a request, docs/protocol.md) and were not changed.",
             "error",
         )
@@ -309,12 +322,35 @@ class PageRequests:
             f"direction {made.name!r} made from {a} and {b} points (quality {made.quality:.2f})"
         )
 
+    def _search(self, content: dict[str, Any], _buffers: list[Any]) -> None:
+        key = _integer(content, "id")
+        query = _text(content, "query")
+        found = self.widget.search(query)  # exactly what w.search(query) finds; mistakes: _refuse
+        reply: dict[str, Any] = {
+            "type": "search_result",
+            "id": key,
+            "query": query,
+            "ok": True,
+            "kind": found.kind,
+            "count": len(found.points),
+            "note": found.note,
+        }
+        if found.latent is not None:  # the encoded query, marked on the map
+            x, y = (float(v) for v in self.widget.project(found.latent)[0])
+            reply.update(x=x, y=y)
+        # The points as uint32 in one buffer: a search may match a million labels.
+        self.reply(reply, [found.points.astype("<u4").tobytes()])
+
     def _arithmetic(self, content: dict[str, Any], _buffers: list[Any]) -> None:
         key = _integer(content, "id")
         expression = _text(content, "expression")
         result = self.widget.arithmetic(expression)  # a mistake is answered by _refuse
         mark = self.widget._add_mark(expression, result.vector)
-        neighbors = [{"label": label, "score": score} for label, score in result.neighbors]
+        rows = self.widget.rows
+        neighbors = [
+            {"label": label, "score": score, "row": int(rows[i])}
+            for (label, score), i in zip(result.neighbors, result.indices, strict=True)
+        ]
         reply = {"type": "arithmetic_result", "id": key, "expression": expression}
         self.reply({**reply, "ok": True, "error": "", **mark, "neighbors": neighbors})
 

@@ -329,6 +329,24 @@ class LatentSpace:
         ]
         return Preview("neighbors", {"neighbors": neighbors})
 
+    def nearest(self, z: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The ``k`` points nearest ``z`` (cosine): point indices and scores, best first."""
+        if self._index is None:
+            self._index = NeighborIndex(self.latents)
+        index, scores = self._index.search(z, k)
+        return index[0], scores[0]
+
+    def encode_text(self, text: str) -> np.ndarray | None:
+        """``text`` encoded by a model that embeds texts, or None: the model takes no text,
+        or (an embedding table) has no vector for it."""
+        model = self.model
+        if not model.can_encode or model.data_kind != "text":
+            return None
+        try:
+            return np.asarray(model.encode([text]), dtype=np.float64)[0]
+        except KeyError:  # a table's lookup of a label it does not hold
+            return None
+
     def label_text(self, index: int) -> str:
         if self.labels is None:
             return f"row {int(self.rows[index])}"

@@ -15,6 +15,7 @@ import numpy as np
 import traitlets
 
 from ._arithmetic import ArithmeticResult, arithmetic, example_expression
+from ._atlas import Atlas, decode_grid
 from ._binary_traits import BinaryArray
 from ._client_decoder import client_decoder, find_client_layers, page_can_render
 from ._colors import label_colors
@@ -24,6 +25,7 @@ from ._map_labels import are_texts, label_buffer, names_items, placement_order
 from ._messages import PageRequests
 from ._nonlinear import make_projection
 from ._options import ExploreOptions
+from ._search import LabelSearch, SearchResult, search
 from ._space import LatentSpace, Walk, build_space
 
 _STATIC = Path(__file__).parent / "static"
@@ -161,8 +163,12 @@ class LatentExplorer(anywidget.AnyWidget):
         can = page_can_render(space.renderer) and not space.shows_neighbors
         self._client_chain = find_client_layers(space.model, space.dim) if can else None
         projection = "directions" if opts.axes is not None else opts.projection
+        self._label_texts: list[str] | None = None
+        self._label_search: LabelSearch | None = None
+        hint = example_expression(self._labelled_latents()[0]) if space.labels is not None else ""
         # All state goes into the first comm message: the map draws once, with everything.
         super().__init__(
+            _arithmetic_hint=hint,
             _codes=colors.codes,
             _code_width=colors.codes.dtype.itemsize,
             _palette=colors.palette,
@@ -176,8 +182,6 @@ class LatentExplorer(anywidget.AnyWidget):
             **self._direction_state(),
         )
         self._pinned = np.zeros((0, space.dim))
-        self._label_texts: list[str] | None = None
-        self._arithmetic_hint = example_expression(self._labelled_latents()[0])
         self._select_callbacks: list[Callable[[np.ndarray], Any]] = []
         self._callback_error = ""
         self._update_status()
@@ -512,10 +516,53 @@ class LatentExplorer(anywidget.AnyWidget):
         ``result.vector``, the raw sum, on the map: a latent at the data's own scale."""
         return arithmetic(self._labelled_latents(), expression, k, **how)
 
+    # ------------------------------------------------------------------ atlas
+    def atlas(self, rows: int = 8, cols: int = 12, bounds: Any = None) -> Atlas:
+        """What the model decodes at a ``rows × cols`` grid of tile centres over ``bounds``
+        ``(x0, x1, y0, y1)`` (default: the view the page shows, else the whole map): the
+        classic picture of a latent manifold, the same grid the widget's *Atlas* tiles. One
+        lift and one batched decode; ``.latents`` ``(rows, cols, d)``, ``.positions``
+        ``(rows, cols, 2)``, ``.outputs`` ``(rows, cols, ...)``; ``.image()`` is the mosaic
+        (an image-like atlas shows itself in a notebook)."""
+        if bounds is None:
+            bounds = self.view if self.view is not None else self._whole_map()
+        return decode_grid(self._space, rows, cols, bounds)
+
+    def _whole_map(self) -> tuple[float, float, float, float]:
+        """The map's extent with a 5 % margin (as the page fits it before any view is shown)."""
+        points = self._space.points[np.isfinite(self._space.points).all(axis=1)]
+        if len(points) == 0:
+            return (-1.0, 1.0, -1.0, 1.0)
+        (x0, y0), (x1, y1) = points.min(axis=0), points.max(axis=0)
+        mx, my = 0.05 * (float(x1 - x0) or 1.0), 0.05 * (float(y1 - y0) or 1.0)
+        return (float(x0) - mx, float(x1) + mx, float(y0) - my, float(y1) + my)
+
+    # ------------------------------------------------------------------ search
+    def search(self, query: str, k: int = 10) -> SearchResult:
+        """Find points by their labels: those containing ``query`` (case-insensitive), or
+        matching it when it is written ``/regex/``. For a model that encodes text, a query no
+        label contains is encoded and its ``k`` nearest points found (``.latent`` is its
+        vector). ``.indices`` are rows of the data, as ``selected_indices`` are."""
+        if self._label_search is None:
+            self._label_search = LabelSearch(self._labelled_latents()[0])
+        space = self._space
+        return search(
+            self._label_search,
+            query,
+            rows=space.rows,
+            encode=space.encode_text,
+            nearest=space.nearest,
+            k=k,
+        )
+
     def _labelled_latents(self) -> tuple[list[str], np.ndarray]:
         space = self._space
         if self._label_texts is None:  # labels never change: format them once, not per query
-            self._label_texts = [space.label_text(i) for i in range(len(space.rows))]
+            labels = space.labels
+            if labels is not None and labels.dtype.kind in "UO" and are_texts(labels):
+                self._label_texts = labels.astype(str).tolist()  # words are their own text
+            else:
+                self._label_texts = [space.label_text(i) for i in range(len(space.rows))]
         return self._label_texts, space.latents
 
     def _mark(self, label: str, z: np.ndarray) -> dict[str, Any]:

@@ -20,6 +20,7 @@ def shell():
     shell.run_cell(
         "from sklearn.datasets import load_digits\n"
         "from sklearn.decomposition import PCA\n"
+        "import latent_magic\n"
         "X, y = load_digits(return_X_y=True)\n"
         "pca = PCA(n_components=16).fit(X)\n"
     )
@@ -213,3 +214,22 @@ def test_explore_magic_colours_by_a_variable_or_a_column_and_sets_label_priority
     assert w._label_order[:5].tolist() == [0, 1, 2, 3, 4]
     with pytest.raises(UsageError, match=r"color='digits' names no column"):
         shell.run_line_magic("latent", "explore pca8 --data df --color digits")
+
+
+def test_search_and_atlas_magics_are_twins_of_the_methods(shell, frontend):
+    shell.run_cell(
+        "table = {w: np.random.default_rng(i).normal(size=4) for i, w in "
+        "enumerate(['lion', 'sea lion', 'tiger', 'car'])}\n"
+        "words = latent_magic.explore(table)\n"
+        "digits = latent_magic.explore(pca, X, labels=y, image_shape=(8, 8))\n"
+    )
+    found = shell.run_line_magic("latent", 'search words "Lion" -o found')
+    assert found.indices.tolist() == [0, 1]
+    assert shell.user_ns["found"] is found
+    atlas = shell.run_line_magic("latent", "atlas digits --rows 3 --cols 4")
+    assert atlas.outputs.shape[:2] == (3, 4)
+    np.testing.assert_allclose(atlas.latents, shell.user_ns["digits"].atlas(3, 4).latents)
+    with pytest.raises(UsageError, match=r"%latent search: 'table' is a dict, not an explorer"):
+        shell.run_line_magic("latent", "search table lion")
+    with pytest.raises(UsageError, match=r"%latent atlas: .*rows"):
+        shell.run_line_magic("latent", "atlas digits --rows 0")

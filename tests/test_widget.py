@@ -300,12 +300,14 @@ def test_the_widget_embeds_like_any_ipywidget(widget):
 def test_the_public_api_is_small_and_every_other_module_private():
     assert set(latent_magic.__all__) == {
         "ArithmeticResult",
+        "Atlas",
         "CannotDecodeError",
         "Direction",
         "ExploreOptions",
         "ExpressionError",
         "LatentExplorer",
         "LatentModel",
+        "SearchResult",
         "Walk",
         "__version__",
         "adapt",
@@ -371,7 +373,8 @@ def test_the_page_writes_only_the_selection(widget, frontend):
 
 def test_a_principal_axis_keeps_its_share_of_variance_after_switching_back(widget):
     before = list(widget._axis_titles)
-    assert before[0].startswith("PC 1 (") and "% of variance" in before[0]
+    assert before[0].startswith("PC 1 (")
+    assert "% of variance" in before[0]
     widget.set_axes("PC 3", "PC 2")
     assert widget._axis_titles[0].startswith("PC 3 (")
     assert widget._axis_titles[1] == before[1]

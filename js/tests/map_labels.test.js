@@ -85,3 +85,20 @@ test("followTransform moves the picture with the view", () => {
   const zoomed = { x0: 0, x1: 50, y0: 25, y1: 50 };
   assert.equal(followTransform(laid, zoomed, 400, 200), "translate(0px, 0px) scale(2)");
 });
+
+test("a search's finds are written first, once each", () => {
+  const positions = Float32Array.of(50, 25, 50.5, 25, 51, 25);
+  const texts = ["lion", "tiger", "wolf"];
+  const placed = placeLabels({
+    order: Uint32Array.of(0, 1, 2),
+    first: Uint32Array.of(2),
+    positions,
+    texts,
+    view,
+    width: 400,
+    height: 200,
+    widthOf,
+  });
+  assert.equal(placed[0].i, 2);
+  assert.equal(placed.filter((b) => b.i === 2).length, 1);
+});

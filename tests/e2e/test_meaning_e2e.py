@@ -146,3 +146,150 @@ def test_a_colored_word_map_keeps_each_words_name_on_hover(open_notebook):
     words = nb.kernel.eval("WORDS")
     assert title.split(" · ")[0] in words, f"hover shows {title!r}, not a word"
     nb.screenshot("colored-words", locator=view.root)
+
+
+# ---------------------------------------------------------------------- the decoded atlas
+def atlas_tiles(view: MapView, shown: dict, size: int) -> np.ndarray:
+    """``(rows, cols, size, size)``: the atlas canvas read back, each tile's image pixels
+    sampled at their centres (the tiles fill the atlas's bounds edge to edge)."""
+    rgba = view.canvas_rgba(".lm-root canvas.lm-atlas")
+    height, width = rgba.shape[:2]
+    v = view.view()
+    x0, x1, y0, y1 = shown["bounds"]
+    rows, cols = shown["rows"], shown["cols"]
+    tiles = np.zeros((rows, cols, size, size), np.uint8)
+    for i in range(rows):
+        for j in range(cols):
+            for r in range(size):
+                for c in range(size):
+                    x = x0 + (j + (c + 0.5) / size) * (x1 - x0) / cols
+                    y = y1 - (i + (r + 0.5) / size) * (y1 - y0) / rows
+                    px = int((x - v["x0"]) / (v["x1"] - v["x0"]) * width)
+                    py = int((v["y1"] - y) / (v["y1"] - v["y0"]) * height)
+                    tiles[i, j, r, c] = rgba[py, px, 0]
+    return tiles
+
+
+def kernel_tiles(nb, shown: dict) -> np.ndarray:
+    """What ``w.decode_at`` gives at the atlas's tile centres, as the preview scales it."""
+    code = (
+        "import numpy as _np\n"
+        f"_a = w.atlas({shown['rows']}, {shown['cols']}, bounds={tuple(shown['bounds'])!r})\n"
+        "_d = _np.array([[w.decode_at(*p) for p in row] for row in _a.positions])\n"
+        "_np.clip(_np.round(_d / 16 * 255), 0, 255).astype(int).tolist()"
+    )
+    nb.kernel.execute(code.rsplit("\n", 1)[0])
+    return np.array(nb.kernel.eval(code.rsplit("\n", 1)[1])).reshape(
+        shown["rows"], shown["cols"], 8, 8
+    )
+
+
+def wait_atlas(nb, view: MapView, source: str) -> dict:
+    nb.wait_for_js(
+        "(source) => { const a = document.querySelector('.lm-root').dataset.atlas; "
+        "return a && JSON.parse(a).source === source; }",
+        source,
+        what=f"an atlas decoded in the {source}",
+    )
+    nb.page.wait_for_timeout(200)  # the frame after it arrived paints it
+    return json.loads(view.attr("atlas"))
+
+
+def test_the_atlas_tiles_the_view_with_what_decode_at_gives(quickstart):
+    nb, view = quickstart
+    view.root.scroll_into_view_if_needed()
+    view.root.locator('[data-action="toggle-atlas"]').click()
+    # PCA decodes in the page: the atlas needs no kernel round trip.
+    shown = wait_atlas(nb, view, "page")
+    assert shown["rows"] * shown["cols"] >= 60
+    assert nb.kernel.eval("w.view") == pytest.approx(
+        [view.view()[k] for k in ("x0", "x1", "y0", "y1")]
+    )
+    painted = atlas_tiles(view, shown, 8)
+    expected = kernel_tiles(nb, shown)
+    # The page decodes in float32, the kernel in float64: a grey level apart at most.
+    assert np.abs(painted.astype(int) - expected).max() <= 1
+    nb.screenshot("atlas-page", locator=view.root)
+
+    # The local lift has no chain for the page: the kernel decodes the grid in one batch.
+    nb.kernel.execute("w.lift_mode = 'local'")
+    shown = wait_atlas(nb, view, "kernel")
+    painted = atlas_tiles(view, shown, 8)
+    np.testing.assert_array_equal(painted, kernel_tiles(nb, shown))
+    nb.screenshot("atlas-kernel", locator=view.root)
+
+    view.root.locator('[data-action="toggle-atlas"]').click()
+    nb.wait_for_js(
+        "() => document.querySelector('.lm-root').dataset.atlas === undefined",
+        what="the atlas off",
+    )
+    nb.page.wait_for_timeout(200)  # the next frame clears its canvas
+    assert not (view.canvas_rgba(".lm-root canvas.lm-atlas")[:, :, 3] > 0).any()
+
+
+# ---------------------------------------------------------------------- search
+def search_for(nb, view: MapView, query: str) -> list[int]:
+    box = view.root.locator("input.lm-search-input")
+    box.fill(query)
+    box.press("Enter")
+    nb.wait_for_js(
+        "(q) => { const c = document.querySelector('.lm-root .lm-search-count'); "
+        "return c && c.textContent && c.textContent !== '…'; }",
+        query,
+        what=f"the answer to the search {query!r}",
+    )
+    text = view.attr("search")
+    return json.loads(text) if text else []
+
+
+def test_search_rings_exactly_what_w_search_finds_and_flies_to_a_choice(open_notebook):
+    nb = open_notebook(words_cells()[:3], name="search.ipynb")
+    nb.run_all(timeout=300)
+    view = MapView(nb)
+    view.wait_drawn(len(nb.kernel.eval("WORDS")))
+    view.root.scroll_into_view_if_needed()
+
+    found = search_for(nb, view, "ea")
+    assert found == nb.kernel.eval("w.search('ea').points.tolist()")
+    assert len(found) > 10
+    # Each find is ringed in the search colour (#d6336c) on the overlay, where it is.
+    rgba = view.canvas_rgba(".lm-root canvas.lm-overlay")
+    ring = (
+        (np.abs(rgba[:, :, 0].astype(int) - 0xD6) < 40)
+        & (np.abs(rgba[:, :, 1].astype(int) - 0x33) < 40)
+        & (np.abs(rgba[:, :, 2].astype(int) - 0x6C) < 40)
+        & (rgba[:, :, 3] > 150)
+    )
+    box = view.box()
+    points = view.points()
+    page = view.to_page(points[found])
+    for px, py in page - [box["x"], box["y"]]:
+        near = ring[int(py) - 10 : int(py) + 11, int(px) - 10 : int(px) + 11]
+        assert near.any(), f"no ring near ({px:.0f}, {py:.0f})"
+    others = np.setdiff1d(np.arange(len(points)), found)
+    lonely = [i for i in others if np.min(np.hypot(*(page - view.to_page(points[i])[0]).T)) > 25]
+    for i in lonely[:20]:
+        px, py = view.to_page(points[i])[0] - [box["x"], box["y"]]
+        assert not ring[int(py) - 2 : int(py) + 3, int(px) - 2 : int(px) + 3].any()
+    assert view.root.locator(".lm-search-count").inner_text() == f"{len(found)} matches"
+    nb.screenshot("search-labels", locator=view.root)
+
+    # A text no word contains: encoded, its nearest words ringed, the query marked.
+    found = search_for(nb, view, "a big hungry cat")
+    assert found == nb.kernel.eval("w.search('a big hungry cat').points.tolist()")
+    assert view.attr("marks") is not None
+    nb.screenshot("search-encoded", locator=view.root)
+
+    # Choosing a listed find flies the view to it and previews it.
+    first = view.root.locator(".lm-search-results li").first
+    word = first.inner_text()
+    first.click()
+    nb.wait_for_js(
+        "(w) => document.querySelector('.lm-preview-title').textContent.startsWith(w + ' ·')",
+        word,
+        what=f"the preview of {word!r}",
+    )
+    v = view.view()
+    x, y = points[nb.kernel.eval(f"w.labels.tolist().index({word!r})")]
+    assert v["x0"] < x < v["x1"]
+    assert v["y0"] < y < v["y1"]
