@@ -245,7 +245,10 @@ function render({ model, el: host }) {
     else if (
       labels.update({ view: s.view, positions: s.positions, radius: size / 2, theme: s.theme })
     )
-      root.dataset.labels = JSON.stringify(labels.published());
+      writeChanged(root.dataset, {
+        labels: JSON.stringify(labels.published()),
+        labelsMs: labels.layoutMs.toFixed(2),
+      });
   }
 
   /** Tells the kernel the range a settled view shows (`w.view`, the default of `w.atlas()`). */
