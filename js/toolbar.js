@@ -16,6 +16,7 @@ const TOOLS = [
 ];
 const ACTIONS = [
   ["toggle-labels", "Labels", "Write the points' labels on the map"],
+  ["toggle-thumbnails", "Pictures", "Draw each point's picture once zoomed in"],
   ["toggle-atlas", "Atlas", "Tile the view with what the model decodes at a grid of spots"],
   ["clear-selection", "Clear selection", "Escape"],
   ["clear-pins", "Clear pins", ""],
@@ -49,6 +50,8 @@ export class Toolbar {
     }
     this.labelsToggle = this.root.querySelector('[data-action="toggle-labels"]');
     this.labelsToggle.hidden = true; // shown once there are labels to write
+    this.picturesToggle = this.root.querySelector('[data-action="toggle-thumbnails"]');
+    this.picturesToggle.hidden = true; // shown for a map of images
     this.atlasToggle = this.root.querySelector('[data-action="toggle-atlas"]');
     this.atlasToggle.hidden = true; // shown for a model that decodes
     this.opsToggle = this.root.lastElementChild;
@@ -77,6 +80,13 @@ export class Toolbar {
     this.labelsToggle.hidden = !available;
     this.labelsToggle.classList.toggle("lm-active", on);
     this.labelsToggle.setAttribute("aria-pressed", String(on));
+  }
+
+  /** Shows the pictures toggle (only for a map of images) and its state. */
+  showPictures(available, on) {
+    this.picturesToggle.hidden = !available;
+    this.picturesToggle.classList.toggle("lm-active", on);
+    this.picturesToggle.setAttribute("aria-pressed", String(on));
   }
 
   /** Shows the atlas toggle (only for a model that decodes) and its state. */

@@ -28,6 +28,7 @@ import { SelectionSync, selectionFlags } from "./selection_sync.js";
 import { SpatialGrid } from "./spatial_grid.js";
 import { StatusBar } from "./status_bar.js";
 import { StripView } from "./strip_view.js";
+import { Thumbnails } from "./thumbnails.js";
 import { Toolbar } from "./toolbar.js";
 import { fitView, panBy, pixelsPerUnit, resizeView, toData, zoomAbout, zoomLevel } from "./view.js";
 
@@ -64,12 +65,13 @@ function render({ model, el: host }) {
   map.setAttribute("role", "application");
   map.setAttribute("aria-label", "latent space map");
   const glCanvas = el("canvas", "lm-gl");
+  const thumbCanvas = el("canvas", "lm-thumbs");
   const atlasCanvas = el("canvas", "lm-atlas");
   const labelCanvas = el("canvas", "lm-labels");
   const overlayCanvas = el("canvas", "lm-overlay");
   const glMessage = el("div", "lm-gl-message");
   glMessage.hidden = true;
-  map.append(glCanvas, atlasCanvas, labelCanvas, overlayCanvas, glMessage);
+  map.append(glCanvas, thumbCanvas, atlasCanvas, labelCanvas, overlayCanvas, glMessage);
   const statusBar = new StatusBar();
   const ops = new OperationsBar({
     send,
@@ -163,6 +165,10 @@ function render({ model, el: host }) {
     canDecode: () => model.get("_decoder")?.can_decode !== false,
     changed: () => loop.schedule(),
   });
+  const thumbs = new Thumbnails(thumbCanvas, {
+    send: (content) => send(content),
+    changed: () => loop.schedule(),
+  });
   const tools = new PointerTools({
     locate,
     view: () => s.view,
@@ -206,6 +212,7 @@ function render({ model, el: host }) {
     const t0 = performance.now();
     const size = pointSize(s.n, zoomLevel(s.view, s.fit));
     const drawn = mapFrames.draw(s.view, size, loop.settling);
+    drawThumbnails();
     if (!loop.settling) atlas.settled(s.view); // the same view and grid asks nothing again
     atlas.draw(s.view);
     drawLabels(size);
@@ -249,6 +256,14 @@ function render({ model, el: host }) {
         labels: JSON.stringify(labels.published()),
         labelsMs: labels.layoutMs.toFixed(2),
       });
+  }
+
+  /** The points' pictures move with the view while it moves, and are drawn once it settles. */
+  function drawThumbnails() {
+    if (loop.settling) thumbs.follow(s.view);
+    else if (thumbs.update(s.view, s.grid)) {
+      setOrDrop("thumbnails", thumbs.drawn.length ? JSON.stringify(thumbs.drawn) : undefined);
+    }
   }
 
   /** Tells the kernel the range a settled view shows (`w.view`, the default of `w.atlas()`). */
@@ -332,6 +347,7 @@ function render({ model, el: host }) {
     renderer.resize(s.width, s.height, s.dpr);
     overlay.resize(s.width, s.height, s.dpr);
     atlas.resize(s.width, s.height, s.dpr);
+    thumbs.resize(s.width, s.height, s.dpr);
     labels.resize(s.width, s.height, s.dpr);
     s.theme = readTheme(root);
   }
@@ -348,6 +364,7 @@ function render({ model, el: host }) {
     ops.fitGroups(s.n);
     renderer.setPoints(s.positions);
     atlas.invalidate();
+    thumbs.moved();
     loadCodes();
     showSelection(selection.selection);
     loop.schedule();
@@ -377,6 +394,18 @@ function render({ model, el: host }) {
     labels.setOn(on);
     toolbar.showLabels(labels.available, on);
     if (!on) delete root.dataset.labels;
+    loop.schedule();
+  }
+
+  function loadThumbnails() {
+    thumbs.setSpec(model.get("_thumbnails"));
+    loadShowThumbnails();
+  }
+
+  function loadShowThumbnails() {
+    const on = Boolean(model.get("show_thumbnails")) && thumbs.available;
+    thumbs.setOn(on);
+    toolbar.showPictures(thumbs.available, on);
     loop.schedule();
   }
 
@@ -499,6 +528,7 @@ function render({ model, el: host }) {
   function kernelGone(text) {
     previewer.stop(text);
     atlas.stop();
+    thumbs.stop();
     search.disable();
     ops.disable();
     pins.dropProvisional();
@@ -524,6 +554,7 @@ function render({ model, el: host }) {
     else if (msg?.type === "notice") showNotice(msg);
     else if (msg?.type === "preview") previewer.receive(msg, buffers);
     else if (msg?.type === "atlas") atlas.receive(msg, buffers);
+    else if (msg?.type === "thumbnails") thumbs.receive(msg, buffers);
     else if (msg?.type === "strip") strip.show(msg, buffers);
     else if (msg?.type === "search_result") search.receive(msg, buffers);
   }
@@ -568,6 +599,8 @@ function render({ model, el: host }) {
     "change:_arithmetic_hint": () => ops.setArithmeticHint(model.get("_arithmetic_hint")),
     "change:_label_order": loadLabels,
     "change:show_labels": loadShowLabels,
+    "change:_thumbnails": loadThumbnails,
+    "change:show_thumbnails": loadShowThumbnails,
     "change:height": () => {
       applySize();
       loop.schedule();
@@ -605,6 +638,7 @@ function render({ model, el: host }) {
   ops.setArithmeticHint(model.get("_arithmetic_hint"));
   loadGroups();
   loadLabels();
+  loadThumbnails();
   loadPoints();
   setTool("pan");
   applySize();
@@ -622,6 +656,7 @@ function render({ model, el: host }) {
     themeObserver.disconnect();
     previewer.dispose();
     atlas.dispose();
+    thumbs.dispose();
     strip.dispose();
     search.dispose();
     ops.dispose();

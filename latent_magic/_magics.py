@@ -74,7 +74,7 @@ def _arith_arguments(line: str) -> None:
 
 @magic_arguments(name="latent search")
 @argument("widget", help="an explorer widget")
-@argument("query", nargs="+", help='a label\'s part, a /regex/, or (a text encoder) any text')
+@argument("query", nargs="+", help="a label's part, a /regex/, or (a text encoder) any text")
 @argument("-k", type=int, default=10, help="with an encoded query: how many nearest points")
 @argument("-o", "--output", dest="variable", help="also store the result in this variable")
 def _search_arguments(line: str) -> None:

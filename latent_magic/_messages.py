@@ -16,6 +16,8 @@ from traitlets import TraitError
 
 from ._atlas import Tiles, atlas_tiles, decode_grid, decode_latents, render_tiles
 from ._renderers import Preview
+from ._thumbnails import MAX_PER_REQUEST as MAX_THUMBNAILS
+from ._thumbnails import thumbnail_pixels
 
 if TYPE_CHECKING:
     from ._space import Distance
@@ -66,6 +68,7 @@ class PageRequests:
             "pin_walk": self._pin_walk,
             "atlas": self._atlas,
             "search": self._search,
+            "thumbnails": self._thumbnails,
             "set_group": self._set_group,
             "make_direction": self._make_direction,
             "arithmetic": self._arithmetic,
@@ -145,15 +148,16 @@ class PageRequests:
                 }
             )
         else:
-            if kind == "atlas":  # the page's atlas slot waits for this id: free it
-                self.reply({"type": "atlas", "id": content.get("id"), "error": text})
+            if kind in ("atlas", "thumbnails"):  # the page's slot waits for this id: free it
+                self.reply({"type": kind, "id": content.get("id"), "error": text})
             self.notice(text, "error")
 
     def refuse_writes(self, names: list[str]) -> None:
         """The page wrote traits the kernel owns: say so to every view (the write is dropped)."""
         self._view = None
         self.notice(
-            f"the page may write only _selection, show_labels and _view; {', '.join(names)} "
+            "the page may write only _selection, show_labels, show_thumbnails and _view; "
+            f"{', '.join(names)} "
             "belong to the kernel "
             "(ask with a request, docs/protocol.md) and were not changed.",
             "error",
@@ -321,6 +325,30 @@ class PageRequests:
         self.notice(
             f"direction {made.name!r} made from {a} and {b} points (quality {made.quality:.2f})"
         )
+
+    def _thumbnails(self, content: dict[str, Any], _buffers: list[Any]) -> None:
+        key = _integer(content, "id")
+        n = len(self.widget.latents)
+        expected = f"a list of at most {MAX_THUMBNAILS} point indices (valid: 0..{n - 1})"
+        points = _field(content, "points", expected)
+        if (
+            not isinstance(points, list)
+            or len(points) > MAX_THUMBNAILS
+            or not all(
+                isinstance(i, int) and not isinstance(i, bool) and 0 <= i < n for i in points
+            )
+        ):
+            raise RequestError(f"thumbnails: points must be {expected}; got {_shown(points)}.")
+        spec = self.widget._thumbnails
+        if not spec:
+            raise RequestError(
+                "thumbnails: this map has no pictures (its points are not images, and its "
+                "model decodes none)."
+            )
+        pixels = thumbnail_pixels(self.widget._space, np.asarray(points, dtype=np.intp))
+        reply = {"type": "thumbnails", "id": key, "points": points}
+        reply.update(width=spec["width"], height=spec["height"])
+        self.reply(reply, [pixels.tobytes()])
 
     def _search(self, content: dict[str, Any], _buffers: list[Any]) -> None:
         key = _integer(content, "id")

@@ -107,6 +107,10 @@ class LatentSpace:
         self.colors: np.ndarray | None = None
         self.color_title = "color"
         self.label_priority: str | np.ndarray = "isolation"
+        # The rows' own data when they are what the model decodes to (images an autoencoder
+        # or PCA maps): each point's picture on the map, and the input beside its
+        # reconstruction in a point's preview.
+        self.items: Any = None
 
     @property
     def can_preview(self) -> bool:
@@ -391,6 +395,12 @@ def build_space(model: Any, data: Any, options: ExploreOptions) -> LatentSpace:
         renderer=renderer,
     )
     space.label_title = label_title
+    if (
+        isinstance(renderer, ImageRenderer)
+        and checked.values is not None
+        and latent_model.can_encode
+    ):
+        space.items = checked.data if isinstance(checked.data, np.ndarray) else checked.values
     if options.color is not None:
         space.colors, space.color_title = _colors_of(options.color, data, checked)
     if options.label_priority is not None:

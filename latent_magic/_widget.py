@@ -27,6 +27,7 @@ from ._nonlinear import make_projection
 from ._options import ExploreOptions
 from ._search import LabelSearch, SearchResult, search
 from ._space import LatentSpace, Walk, build_space
+from ._thumbnails import thumbnail_spec
 
 _STATIC = Path(__file__).parent / "static"
 _log = logging.getLogger("latent_magic")
@@ -67,9 +68,9 @@ def _finite(value: Any) -> bool:
         return False
 
 
-# The synced traits the page writes too: what is selected, whether the map writes its labels,
-# and the range it shows (the default region of w.atlas()).
-PAGE_WRITES = frozenset({"_selection", "show_labels", "_view"})
+# The synced traits the page writes too: what is selected, whether the map writes its labels
+# and draws its pictures, and the range it shows (the default region of w.atlas()).
+PAGE_WRITES = frozenset({"_selection", "show_labels", "show_thumbnails", "_view"})
 
 
 @functools.cache
@@ -134,10 +135,14 @@ class LatentExplorer(anywidget.AnyWidget):
     _label_order = BinaryArray("<u4").tag(sync=True)
     _view = traitlets.List(traitlets.Float()).tag(sync=True)
     _arithmetic_hint = traitlets.Unicode("").tag(sync=True)
+    _thumbnails = traitlets.Dict().tag(sync=True)
     height = traitlets.Int(420).tag(sync=True)
     show_labels = traitlets.Bool(False, help="whether the map writes its points' labels").tag(
         sync=True
     )
+    show_thumbnails = traitlets.Bool(
+        True, help="whether the map draws each point's picture once zoomed in (image maps)"
+    ).tag(sync=True)
 
     def __init__(self, model: Any, data: Any = None, **options: Any) -> None:
         opts = ExploreOptions.of(options, "LatentExplorer")
@@ -169,6 +174,7 @@ class LatentExplorer(anywidget.AnyWidget):
         # All state goes into the first comm message: the map draws once, with everything.
         super().__init__(
             _arithmetic_hint=hint,
+            _thumbnails=thumbnail_spec(space),
             _codes=colors.codes,
             _code_width=colors.codes.dtype.itemsize,
             _palette=colors.palette,

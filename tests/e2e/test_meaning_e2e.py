@@ -293,3 +293,59 @@ def test_search_rings_exactly_what_w_search_finds_and_flies_to_a_choice(open_not
     x, y = points[nb.kernel.eval(f"w.labels.tolist().index({word!r})")]
     assert v["x0"] < x < v["x1"]
     assert v["y0"] < y < v["y1"]
+
+
+# ---------------------------------------------------------------------- pictures on the map
+def test_zoomed_in_the_digits_map_draws_each_points_own_picture(quickstart):
+    nb, view = quickstart
+    view.root.scroll_into_view_if_needed()
+    assert view.attr("thumbnails") is None  # all 1,797 in view: too many to tell apart
+    points = view.points()
+    box = view.box()
+    crowd = points[np.argmin(np.hypot(*(points - np.median(points, axis=0)).T))]
+    nb.page.mouse.move(*view.to_page(crowd)[0])
+
+    def in_view() -> int:
+        v = view.view()
+        x, y = points[:, 0], points[:, 1]
+        return int(((x > v["x0"]) & (x < v["x1"]) & (y > v["y0"]) & (y < v["y1"])).sum())
+
+    for _ in range(40):  # wheel steps until a few hundred points are in view
+        if in_view() <= 150:
+            break
+        nb.page.mouse.wheel(0, -200)
+        nb.page.wait_for_timeout(40)
+    nb.wait_for_js(
+        "() => { const r = document.querySelector('.lm-root'); "
+        "return r.dataset.thumbnails && JSON.parse(r.dataset.thumbnails).length > 3; }",
+        what="pictures drawn at the points in view",
+    )
+    nb.page.wait_for_timeout(300)
+    drawn = json.loads(view.attr("thumbnails"))
+    rgba = view.canvas_rgba(".lm-root canvas.lm-thumbs")
+    scale = rgba.shape[1] / box["width"]
+    X = np.array(nb.kernel.eval("X.tolist()"))
+    rows = nb.kernel.eval("w.rows.tolist()")
+    page = view.to_page(points) - [box["x"], box["y"]]
+    checked = 0
+    for k, (i, x, y, w, h) in enumerate(drawn):
+        # Each picture is centred on its own point…
+        assert abs(x + w / 2 - page[i, 0]) < 1.5
+        assert abs(y + h / 2 - page[i, 1]) < 1.5
+        # …and shows the item's own pixels (0..16 scaled to 0..255), where no later one covers
+        # it and it is wholly on the canvas.
+        later = drawn[k + 1 :]
+        covered = any(
+            x < b[1] + b[3] and b[1] < x + w and y < b[2] + b[4] and b[2] < y + h for b in later
+        )
+        if covered or x < 0 or y < 0 or x + w > box["width"] or y + h > box["height"]:
+            continue
+        expected = np.floor(X[rows[i]].reshape(8, 8) / 16 * 255 + 0.5)
+        for r in range(8):
+            for c in range(8):
+                px = int((x + (c + 0.5) * w / 8) * scale)
+                py = int((y + (r + 0.5) * h / 8) * scale)
+                assert abs(int(rgba[py, px, 0]) - expected[r, c]) <= 1, (i, r, c)
+        checked += 1
+    assert checked >= 3, f"only {checked} pictures could be checked"
+    nb.screenshot("pictures-on-the-map", locator=view.root)
