@@ -135,9 +135,10 @@ export class PreviewPanel {
    * The caption: the spot's coordinates, and how far it lies from the data with an "off the
    * data" chip when the latent is far from every point (no line when `distance` is null).
    */
-  setCaption(coords, distance) {
+  setCaption(coords, distance, note) {
     const d = distanceText(distance);
     const lines = [[{ text: coords }]];
+    if (note) lines.push([{ text: String(note) }]); // e.g. input | reconstruction and its error
     if (d !== null) {
       const line = [{ text: d.text }];
       if (d.offData) {
@@ -186,7 +187,13 @@ export class PreviewPanel {
       Number.isFinite(msg.x) && Number.isFinite(msg.y)
         ? `x ${this.coord(msg.x)}, y ${this.coord(msg.y)}`
         : "";
-    this.setCaption(msg.index != null ? `point ${msg.index} · ${where}` : where, msg.distance);
+    // A data point is on the data: no distance line for it.
+    const point = msg.index != null;
+    this.setCaption(
+      point ? `point ${msg.index} · ${where}` : where,
+      point ? null : msg.distance,
+      msg.note,
+    );
 
     if (msg.kind === "image" && msg.mime === RAW_RGBA && buffers?.length > 0) {
       // Small images come as raw RGBA: painted now, no asynchronous decode to wait for.

@@ -26,6 +26,7 @@ from ._projection import (
     principal_axes,
     variance_share,
 )
+from ._reconstruction import COLOR_NAMES, reconstruction_errors, reconstruction_preview
 from ._renderers import CallableRenderer, ImageRenderer, Preview, RecordRenderer
 
 Renderer = Callable[[Any], Preview]
@@ -111,6 +112,7 @@ class LatentSpace:
         # or PCA maps): each point's picture on the map, and the input beside its
         # reconstruction in a point's preview.
         self.items: Any = None
+        self._errors: np.ndarray | None = None
 
     @property
     def can_preview(self) -> bool:
@@ -303,8 +305,26 @@ class LatentSpace:
         return self.preview_latent(self.lift(x, y))
 
     def preview_point(self, index: int) -> Preview:
-        """The preview of point ``index`` (its own latent: it is on the data)."""
+        """The preview of point ``index`` (its own latent: it is on the data); when the rows
+        are what the model decodes to (an autoencoder's images), its input beside it."""
+        if self.items is not None and isinstance(self.renderer, ImageRenderer):
+            try:
+                output = self.model.decode(self.latents[index][None])[0]
+                shown = reconstruction_preview(self.items[index], output, self.renderer)
+            except Exception as error:  # shown in the preview, as any decoding failure is
+                return Preview.message(f"preview failed: {type(error).__name__}: {error}")
+            if shown is not None:
+                return shown
         return self._preview(self.latents[index], exclude=index)
+
+    def reconstruction_errors(self) -> np.ndarray | None:
+        """``(n,)``: each point's mean squared error between its data and what the model makes
+        of it (encode, decode), or None when the data are not the model's outputs."""
+        if self.items is None or not self.model.can_decode:
+            return None
+        if self._errors is None:
+            self._errors = reconstruction_errors(self.model, self.latents, self.items)
+        return self._errors
 
     def preview_latent(self, z: np.ndarray) -> tuple[Preview, Distance]:
         """The preview of any latent ``z`` ``(d,)``, and how far it is from the data."""
@@ -401,7 +421,17 @@ def build_space(model: Any, data: Any, options: ExploreOptions) -> LatentSpace:
         and latent_model.can_encode
     ):
         space.items = checked.data if isinstance(checked.data, np.ndarray) else checked.values
-    if options.color is not None:
+    if isinstance(options.color, str) and options.color in COLOR_NAMES and not (
+        options.color in list(getattr(data, "columns", []))
+    ):
+        errors = space.reconstruction_errors()
+        if errors is None:
+            raise ValueError(
+                f"color={options.color!r} needs data the model reconstructs (an autoencoder's "
+                f"inputs); {latent_model.name} maps these data without decoding back to them."
+            )
+        space.colors, space.color_title = errors, "reconstruction error"
+    elif options.color is not None:
         space.colors, space.color_title = _colors_of(options.color, data, checked)
     if options.label_priority is not None:
         space.label_priority = options.label_priority

@@ -267,6 +267,13 @@ class LatentExplorer(anywidget.AnyWidget):
         return self._space.labels
 
     @property
+    def reconstruction_errors(self) -> np.ndarray | None:
+        """``(n,)`` float64: each point's mean squared error between its data and what the
+        model makes of it (encode, then decode), or None when the data are not what the model
+        decodes to. ``explore(..., color="reconstruction error")`` colours the map by it."""
+        return self._space.reconstruction_errors()
+
+    @property
     def projection_exact(self) -> bool:
         """Whether lifting a map position back to latent space is exact."""
         return self._space.projection.exact

@@ -192,11 +192,20 @@ def test_hovering_a_point_previews_its_own_latent_with_its_label(widget, fronten
     content, buffers = last_preview(frontend)
     assert content["title"] == f"{digits[1][12]} · row 12"
     assert content["index"] == 12
-    # The image is the point's own latent decoded (not the lift of its position).
+    # The data point's input (left), a gap, and its own latent decoded (right; not the lift
+    # of its position): PCA reconstructs its data as an autoencoder does.
+    X = digits[0]
     own = widget.model.decode(widget.latents[12:13])[0].reshape(8, 8)
+    shown = shown_pixels(content, buffers[0])
+    assert shown.shape == (8, 17, 4)
+    assert (shown[:, 8, 3] == 0).all()  # the gap
     np.testing.assert_allclose(
-        shown_pixels(content, buffers[0]), np.clip(own / 16, 0, 1) * 255, atol=1
+        shown[:, :8, 0], np.clip(X[12].reshape(8, 8) / 16, 0, 1) * 255, atol=1
     )
+    np.testing.assert_allclose(shown[:, 9:, 0], np.clip(own / 16, 0, 1) * 255, atol=1)
+    error = float(np.mean((X[12] - own.ravel()) ** 2))
+    assert content["reconstruction_error"] == pytest.approx(error)
+    assert content["note"] == f"input | reconstruction · mean squared error {error:.4g}"
 
 
 def test_a_bad_point_index_gets_a_message(widget, frontend):
@@ -385,3 +394,16 @@ def test_a_principal_axis_keeps_its_share_of_variance_after_switching_back(widge
 def test_the_arithmetic_box_suggests_the_maps_own_labels(widget):
     # Digits are numbers: the example quotes them, as the expression parser needs.
     assert widget._arithmetic_hint.count("'") == 6
+
+
+def test_colour_by_reconstruction_error_is_one_option_away(digits, digits_pca):
+    X, y = digits
+    w = explore(digits_pca, X, labels=y, image_shape=(8, 8), color="reconstruction error")
+    errors = w.reconstruction_errors
+    expected = ((digits_pca.inverse_transform(digits_pca.transform(X)) - X) ** 2).mean(axis=1)
+    np.testing.assert_allclose(errors, expected, rtol=1e-4)
+    assert w._legend["kind"] == "continuous"
+    assert w._legend["title"] == "reconstruction error"
+    assert w._legend["max"] == pytest.approx(expected.max(), rel=1e-4)
+    with pytest.raises(ValueError, match="needs data the model reconstructs"):
+        explore({"a": [1.0, 0.0], "b": [0.0, 1.0]}, color="reconstruction error")

@@ -48,6 +48,13 @@ def test_hovering_empty_space_decodes_it_live(quickstart):
 def test_hovering_a_point_shows_its_label_and_image(quickstart):
     nb, view = quickstart
     assert_quickstart_point_preview(nb, view)
+    # The caption says what the two images are, and how far apart.
+    coords_ink, note_ink, _ = view.caption_ink()
+    assert coords_ink > 50
+    assert note_ink > 50, "the input | reconstruction line is not painted"
+    nb.page.wait_for_timeout(200)  # the caption's words follow once it rests
+    assert "input | reconstruction" in view.root.locator(".lm-preview-caption").inner_text()
+    nb.screenshot("hover-point-reconstruction", locator=view.root)
 
 
 def test_lasso_selection_reaches_python_with_vectors(quickstart):

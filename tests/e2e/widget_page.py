@@ -423,13 +423,21 @@ def inside_polygon(points: np.ndarray, polygon: np.ndarray) -> np.ndarray:
 
 def assert_quickstart_point_preview(nb, view) -> None:
     """On the quickstart's digits map: hovering its loneliest point (so the cursor picks
-    exactly it) shows the kernel's preview of that point, its label and its own pixels."""
+    exactly it) shows the kernel's preview of that point, its label, its input's pixels and
+    the pixels of its reconstruction beside them."""
     points = np.array(nb.kernel.eval("w.points.tolist()"))
     labels = nb.kernel.eval("w.labels.tolist()")
     (spot,) = view.lonely_points(points, 1)
     index = int(np.argmin(np.hypot(*(view.to_page(points) - spot).T)))
     view.hover(spot)
     assert view.root.locator(".lm-preview-title").inner_text() == f"{labels[index]} · row {index}"
-    expected = nb.kernel.eval(f"pca.inverse_transform(w.latents[[{index}]])[0].tolist()")
-    expected = (np.clip(np.array(expected) / 16, 0, 1) * 255 + 0.5).astype(np.uint8)
-    np.testing.assert_allclose(view.preview_pixels(), expected.reshape(8, 8), atol=2)
+
+    # The point's input (left), a gap, and what the model makes of it (right).
+    def scaled(values) -> np.ndarray:
+        return (np.clip(np.array(values) / 16, 0, 1) * 255 + 0.5).astype(np.uint8).reshape(8, 8)
+
+    shown = view.preview_pixels()
+    assert shown.shape == (8, 17)
+    np.testing.assert_allclose(shown[:, :8], scaled(nb.kernel.eval(f"X[{index}].tolist()")), atol=2)
+    own = nb.kernel.eval(f"pca.inverse_transform(w.latents[[{index}]])[0].tolist()")
+    np.testing.assert_allclose(shown[:, 9:], scaled(own), atol=2)
