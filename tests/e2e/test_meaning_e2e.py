@@ -349,3 +349,36 @@ def test_zoomed_in_the_digits_map_draws_each_points_own_picture(quickstart):
         checked += 1
     assert checked >= 3, f"only {checked} pictures could be checked"
     nb.screenshot("pictures-on-the-map", locator=view.root)
+
+
+# ---------------------------------------------------------------------- the walk's strip
+def test_the_pin_strip_shows_the_decoded_strip_it_pinned(quickstart):
+    nb, view = quickstart
+    view.root.scroll_into_view_if_needed()
+    view.root.locator('button[data-action="pin-walk"]').click()
+    nb.wait_for_js(
+        "() => Number(document.querySelector('.lm-root .lm-strip')?.dataset.steps) > 0",
+        what="the pinned walk's decoded strip",
+    )
+    nb.kernel.wait_until("len(w.pinned_vectors)", 9)
+    nb.page.wait_for_timeout(200)
+    tiles = nb.page.evaluate(
+        """() => [...document.querySelectorAll('.lm-root .lm-strip canvas.lm-strip-image')]
+                 .map(c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height);
+                             return {w: c.width, h: c.height, px: Array.from(d.data)}; })"""
+    )
+    assert len(tiles) == 9
+    decoded = np.array(nb.kernel.eval("w.model.decode(w.pinned_vectors).tolist()"))
+    for tile, output in zip(tiles, decoded, strict=True):
+        shown = np.array(tile["px"], np.uint8).reshape(tile["h"], tile["w"], 4)[:, :, 0]
+        expected = np.floor(np.clip(output.reshape(8, 8) / 16, 0, 1) * 255 + 0.5)
+        assert shown.shape == (8, 8)
+        assert np.abs(shown.astype(int) - expected).max() <= 1
+    # The strip changes along the walk, as the article's ageing strip does.
+    first = np.array(tiles[0]["px"]).reshape(8, 8, 4)[:, :, 0]
+    last = np.array(tiles[-1]["px"]).reshape(8, 8, 4)[:, :, 0]
+    assert np.abs(first - last).max() > 50
+    texts = view.root.locator(".lm-strip-t").all_inner_texts()
+    assert texts[0] == "t = -3.00"
+    assert texts[-1] == "t = +3.00"
+    nb.screenshot("pin-strip", locator=view.root)
