@@ -6,16 +6,16 @@ preview message) and change nothing: no exception reaches the kernel from here."
 from __future__ import annotations
 
 import logging
-import math
-import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from traitlets import TraitError
 
+from . import _request_fields as fields
 from ._atlas import Tiles, atlas_tiles, decode_grid, decode_latents, render_tiles
 from ._renderers import Preview
+from ._request_fields import RequestError
 from ._thumbnails import MAX_PER_REQUEST as MAX_THUMBNAILS
 from ._thumbnails import thumbnail_pixels
 
@@ -30,10 +30,6 @@ STRIP_TILES = 25  # steps of a pinned strip decoded for the page's strip (evenly
 MAX_REPLY_BYTES = 8 * 2**20
 
 
-class RequestError(ValueError):
-    """A request that does not follow the protocol, or that cannot be carried out."""
-
-
 def preview_message(
     preview: Preview, distance: Distance | None, title: str, exact: bool
 ) -> tuple[dict[str, Any], list[bytes]]:
@@ -44,7 +40,7 @@ def preview_message(
         {"ratio": 0.0, "off_data": False}  # a data point is on the data
         if distance is None
         # JSON has no inf: a spot beyond float range is as far as a float can say.
-        else {"ratio": _json_float(distance.ratio), "off_data": distance.off_data}
+        else {"ratio": fields.json_float(distance.ratio), "off_data": distance.off_data}
     )
     content.update(preview.fields)
     return content, preview.buffers
@@ -83,7 +79,7 @@ class PageRequests:
         if not isinstance(content, dict):
             self.notice(
                 f"a request must be an object with a type; got {type(content).__name__} "
-                f"{_shown(content)}.",
+                f"{fields.shown(content)}.",
                 "error",
             )
             return
@@ -98,14 +94,14 @@ class PageRequests:
         if handler is None:
             _log.warning("latent_magic: unknown request from the front end: %r", kind)
             if isinstance(kind, str):
-                text = f"unknown request type {_shown(kind)}; expected one of {kinds}."
+                text = f"unknown request type {fields.shown(kind)}; expected one of {kinds}."
             else:
-                text = f"a request's type must be one of {kinds}; got {_shown(kind)}."
+                text = f"a request's type must be one of {kinds}; got {fields.shown(kind)}."
             self.notice(text, "error")
             return
         try:
             if view is not None and not isinstance(view, str):
-                raise RequestError(f"{kind}: view must be a string; got {_shown(view)}.")
+                raise RequestError(f"{kind}: view must be a string; got {fields.shown(view)}.")
             handler(content, buffers)
         except Exception as error:  # every failure is answered; none reaches the kernel
             try:
@@ -173,9 +169,9 @@ class PageRequests:
 
     # ------------------------------------------------------------------ previews
     def _decode(self, content: dict[str, Any], _buffers: list[Any]) -> None:
-        key = _integer(content, "id")
-        x, y = _number(content, "x"), _number(content, "y")
-        index = _point(content, "index", len(self.widget.latents))
+        key = fields.integer(content, "id")
+        x, y = fields.number(content, "x"), fields.number(content, "y")
+        index = fields.point(content, "index", len(self.widget.latents))
         space = self.widget._space
         if index is None:
             preview, distance = space.preview_spot(x, y)
@@ -188,9 +184,9 @@ class PageRequests:
         self.reply(message, buffers)
 
     def _walk(self, content: dict[str, Any], _buffers: list[Any]) -> None:
-        key = _integer(content, "id")
+        key = fields.integer(content, "id")
         axis = self.widget._direction(self._direction_name(content, "direction"))
-        t = _number(content, "t")
+        t = fields.number(content, "t")
         space = self.widget._space
         z = space.walk_latents(axis, np.array([t]))[0]
         preview, distance = space.preview_latent(z)
@@ -203,8 +199,8 @@ class PageRequests:
 
     # ------------------------------------------------------------------ map state
     def _set_anchor(self, content: dict[str, Any], _buffers: list[Any]) -> None:
-        index = _point(content, "index", len(self.widget.latents))
-        x, y = _number(content, "x"), _number(content, "y")
+        index = fields.point(content, "index", len(self.widget.latents))
+        x, y = fields.number(content, "x"), fields.number(content, "y")
         if index is None:
             self.widget.anchor = self.widget.lift(x, y)
         else:
@@ -215,20 +211,20 @@ class PageRequests:
         self.widget.set_axes(x, y)
 
     def _pin(self, content: dict[str, Any], _buffers: list[Any]) -> None:
-        self.widget.pin(_number(content, "x"), _number(content, "y"))
+        self.widget.pin(fields.number(content, "x"), fields.number(content, "y"))
 
     def _clear_pins(self, _content: dict[str, Any], _buffers: list[Any]) -> None:
         self.widget.clear_pins()
 
     def _pin_walk(self, content: dict[str, Any], _buffers: list[Any]) -> None:
         name = self._direction_name(content, "direction")
-        steps = _integer(content, "steps")
+        steps = fields.integer(content, "steps")
         if steps > MAX_STRIP:  # each step is a decode and a pin
             raise RequestError(f"pin_walk: steps must be at most {MAX_STRIP}; got {steps}.")
         expected = "[t0, t1], two finite numbers"
-        span = _field(content, "span", expected)
-        if not isinstance(span, list) or len(span) != 2 or not all(map(_is_finite, span)):
-            raise RequestError(f"pin_walk: span must be {expected}; got {_shown(span)}.")
+        span = fields.field(content, "span", expected)
+        if not isinstance(span, list) or len(span) != 2 or not all(map(fields.is_finite, span)):
+            raise RequestError(f"pin_walk: span must be {expected}; got {fields.shown(span)}.")
         strip = self.widget._walk_latents(name, steps, (float(span[0]), float(span[1])))
         self.widget._add_pins(strip.latents)
         self.reply(*self._strip_message(strip.direction, strip.t, strip.latents))
@@ -264,9 +260,9 @@ class PageRequests:
 
     def _atlas(self, content: dict[str, Any], _buffers: list[Any]) -> None:
         """The decoded atlas of a region: one tile per grid cell, one buffer per tile."""
-        key = _integer(content, "id")
-        bounds = tuple(_number(content, name) for name in ("x0", "x1", "y0", "y1"))
-        rows, cols = _integer(content, "rows"), _integer(content, "cols")
+        key = fields.integer(content, "id")
+        bounds = tuple(fields.number(content, name) for name in ("x0", "x1", "y0", "y1"))
+        rows, cols = fields.integer(content, "rows"), fields.integer(content, "cols")
         space = self.widget._space
         atlas = decode_grid(space, rows, cols, bounds)  # checks rows, cols and bounds
         tiles = atlas_tiles(space, atlas)
@@ -294,10 +290,10 @@ class PageRequests:
         known = list(self.widget.directions)
         listed = ", ".join(map(repr, known[:_LISTED])) + (", …" if len(known) > _LISTED else "")
         expected = f"the name of a direction ({listed})"
-        value = _field(content, name, expected)
+        value = fields.field(content, name, expected)
         if not isinstance(value, str) or value not in known:
             raise RequestError(
-                f"{content['type']}: {name} must be {expected}; got {_shown(value)}."
+                f"{content['type']}: {name} must be {expected}; got {fields.shown(value)}."
             )
         return value
 
@@ -305,13 +301,13 @@ class PageRequests:
     def _set_group(self, content: dict[str, Any], _buffers: list[Any]) -> None:
         """*A = selection* / *B = selection*: the group becomes the selection as the kernel has
         it (it arrived first, in parts if large), so no group travels from the browser."""
-        group = _field(content, "group", "'A' or 'B'")
+        group = fields.field(content, "group", "'A' or 'B'")
         if group not in ("A", "B"):
-            raise RequestError(f"set_group: group must be 'A' or 'B'; got {_shown(group)}.")
+            raise RequestError(f"set_group: group must be 'A' or 'B'; got {fields.shown(group)}.")
         self.widget.set_trait(f"_group_{group.lower()}", self.widget._selection)
 
     def _make_direction(self, content: dict[str, Any], _buffers: list[Any]) -> None:
-        text = _text(content, "name")
+        text = fields.text(content, "name")
         name = text.strip()
         if not name:
             raise RequestError(
@@ -327,10 +323,10 @@ class PageRequests:
         )
 
     def _thumbnails(self, content: dict[str, Any], _buffers: list[Any]) -> None:
-        key = _integer(content, "id")
+        key = fields.integer(content, "id")
         n = len(self.widget.latents)
         expected = f"a list of at most {MAX_THUMBNAILS} point indices (valid: 0..{n - 1})"
-        points = _field(content, "points", expected)
+        points = fields.field(content, "points", expected)
         if (
             not isinstance(points, list)
             or len(points) > MAX_THUMBNAILS
@@ -338,7 +334,9 @@ class PageRequests:
                 isinstance(i, int) and not isinstance(i, bool) and 0 <= i < n for i in points
             )
         ):
-            raise RequestError(f"thumbnails: points must be {expected}; got {_shown(points)}.")
+            raise RequestError(
+                f"thumbnails: points must be {expected}; got {fields.shown(points)}."
+            )
         spec = self.widget._thumbnails
         if not spec:
             raise RequestError(
@@ -351,8 +349,8 @@ class PageRequests:
         self.reply(reply, [pixels.tobytes()])
 
     def _search(self, content: dict[str, Any], _buffers: list[Any]) -> None:
-        key = _integer(content, "id")
-        query = _text(content, "query")
+        key = fields.integer(content, "id")
+        query = fields.text(content, "query")
         found = self.widget.search(query)  # exactly what w.search(query) finds; mistakes: _refuse
         reply: dict[str, Any] = {
             "type": "search_result",
@@ -370,8 +368,8 @@ class PageRequests:
         self.reply(reply, [found.points.astype("<u4").tobytes()])
 
     def _arithmetic(self, content: dict[str, Any], _buffers: list[Any]) -> None:
-        key = _integer(content, "id")
-        expression = _text(content, "expression")
+        key = fields.integer(content, "id")
+        expression = fields.text(content, "expression")
         result = self.widget.arithmetic(expression)  # a mistake is answered by _refuse
         mark = self.widget._add_mark(expression, result.vector)
         rows = self.widget.rows
@@ -387,7 +385,7 @@ class PageRequests:
         """One part of a selection too large for one websocket message (Jupyter's server
         refuses those over 10 MiB): parts arrive in order; the last one sets ``_selection``.
         A part missing or out of order drops that selection; the previous one stays."""
-        key, part, parts = (_integer(content, name) for name in ("id", "part", "parts"))
+        key, part, parts = (fields.integer(content, name) for name in ("id", "part", "parts"))
         if parts < 1:
             raise RequestError(f"selection_part: parts must be a positive integer; got {parts}.")
         if not 0 <= part < parts:
@@ -428,13 +426,12 @@ class PageRequests:
         if part == parts - 1:
             joined = b"".join(self._parts[2])
             self._parts = (None, 0, [])
-            _check_sorted(joined)
+            fields.check_sorted(joined)
             self.widget._selection = joined
 
 
-# ---------------------------------------------------------------------- fields
+# ---------------------------------------------------------------------- answers
 _LISTED = 6  # direction names listed in a message; more are "…"
-_SHOWN = 80  # characters of a value shown in a message
 
 
 def _expected(error: Exception) -> bool:
@@ -449,83 +446,3 @@ def _expected(error: Exception) -> bool:
 
 def _preview_of(content: dict[str, Any], kind: str) -> dict[str, Any]:
     return {"type": "preview", "id": content.get("id"), "kind": kind}
-
-
-def _shown(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= _SHOWN else text[: _SHOWN - 1] + "…"
-
-
-def _json_float(value: float) -> float:
-    return value if math.isfinite(value) else sys.float_info.max
-
-
-def _field(content: dict[str, Any], name: str, expected: str) -> Any:
-    if name not in content:
-        raise RequestError(f"{content['type']}: {name} must be {expected}; the field is missing.")
-    return content[name]
-
-
-def _is_finite(value: Any) -> bool:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return False
-    try:
-        return math.isfinite(value)
-    except OverflowError:  # an int beyond float range
-        return False
-
-
-def _number(content: dict[str, Any], name: str) -> float:
-    value = _field(content, name, "a finite number")
-    if not _is_finite(value):
-        raise RequestError(
-            f"{content['type']}: {name} must be a finite number; got {_shown(value)}."
-        )
-    return float(value)
-
-
-def _integer(content: dict[str, Any], name: str) -> int:
-    value = _field(content, name, "an integer")
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise RequestError(f"{content['type']}: {name} must be an integer; got {_shown(value)}.")
-    return value
-
-
-def _text(content: dict[str, Any], name: str) -> str:
-    value = _field(content, name, "a string")
-    if not isinstance(value, str):
-        raise RequestError(f"{content['type']}: {name} must be a string; got {_shown(value)}.")
-    return value
-
-
-def _point(content: dict[str, Any], name: str, n: int) -> int | None:
-    expected = f"a point index (valid: 0..{n - 1}) or null"
-    value = _field(content, name, expected)
-    if value is None:
-        return None
-    # JavaScript has one number type: 3.0 is the point 3 (within the integers it holds).
-    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise RequestError(f"{content['type']}: {name} must be {expected}; got {_shown(value)}.")
-    if not 0 <= value < n:
-        raise RequestError(
-            f"{content['type']}: {name} must be {expected}; got {value}: there is no point "
-            f"{value} on this map."
-        )
-    return value
-
-
-def _check_sorted(data: bytes) -> None:
-    """The protocol's selection: uint32 indices, sorted ascending, unique (the whole number
-    of values is the trait's to check)."""
-    if len(data) % 4:
-        return
-    values = np.frombuffer(data, "<u4")
-    wrong = np.flatnonzero(values[1:] <= values[:-1])
-    if wrong.size:
-        i = int(wrong[0]) + 1
-        raise RequestError(
-            f"selection_part: the indices must be sorted ascending and unique; index {i} "
-            f"({values[i]}) follows {values[i - 1]}."
-        )

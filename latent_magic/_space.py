@@ -421,8 +421,10 @@ def build_space(model: Any, data: Any, options: ExploreOptions) -> LatentSpace:
         and latent_model.can_encode
     ):
         space.items = checked.data if isinstance(checked.data, np.ndarray) else checked.values
-    if isinstance(options.color, str) and options.color in COLOR_NAMES and not (
-        options.color in list(getattr(data, "columns", []))
+    if (
+        isinstance(options.color, str)
+        and options.color in COLOR_NAMES
+        and options.color not in list(getattr(data, "columns", []))
     ):
         errors = space.reconstruction_errors()
         if errors is None:
