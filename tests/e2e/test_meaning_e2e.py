@@ -108,6 +108,33 @@ def test_the_words_map_writes_each_word_beside_its_point(open_notebook):
     assert_beside_their_points(view, zoomed, points)
     nb.screenshot("words-zoomed-in", locator=view.root)
 
+    # Legible in a dark theme too: the words are painted again in the theme's colours (light
+    # text on a dark halo), with no other change to the map.
+    def lightness() -> np.ndarray:
+        rgba = view.canvas_rgba(".lm-root canvas.lm-labels")
+        return rgba[..., :3][rgba[..., 3] > 200].mean(axis=1)
+
+    light = lightness()
+    assert (light < 90).sum() > 200, "no dark text in the light theme"
+
+    def theme(name: str) -> None:
+        nb.page.evaluate(
+            "(t) => window.jupyterapp.commands.execute('apputils:change-theme', {theme: t})", name
+        )
+        nb.wait_for_js(
+            "(t) => document.body.dataset.jpThemeName === t", name, what=f"the theme {name}"
+        )
+        nb.page.wait_for_timeout(400)
+
+    theme("JupyterLab Dark")
+    try:
+        dark = lightness()
+        nb.screenshot("words-dark-theme", locator=view.root)
+        assert (dark > 170).sum() > 200, "no light text in the dark theme"
+        assert np.median(dark) < np.median(light) - 100, "the halo did not turn dark"
+    finally:
+        theme("JupyterLab Light")
+
     # Off in the toolbar: the kernel hears it, the canvas is empty; Python turns them back on.
     view.root.locator('[data-action="toggle-labels"]').click()
     nb.kernel.wait_until("w.show_labels", False)  # the toolbar's switch reached Python
