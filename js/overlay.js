@@ -2,6 +2,8 @@
 // being drawn, pins, the anchor, labelled marks (e.g. an arithmetic result), the walk marker
 // and its trail, the hovered point's ring and the cursor crosshair. Redrawn with every frame.
 
+import { sizeCanvas } from "./dom.js";
+
 /** Rings drawn per group at most; beyond that the counts in the bar say enough. */
 const MAX_GROUP_RINGS = 4000;
 export const GROUP_COLORS = ["#e8590c", "#0b8a7a"];
@@ -58,10 +60,7 @@ export class Overlay {
     this.width = cssWidth;
     this.height = cssHeight;
     this.dpr = dpr;
-    const w = Math.max(1, Math.round(cssWidth * dpr));
-    const h = Math.max(1, Math.round(cssHeight * dpr));
-    if (this.canvas.width !== w) this.canvas.width = w;
-    if (this.canvas.height !== h) this.canvas.height = h;
+    sizeCanvas(this.canvas, cssWidth, cssHeight, dpr);
   }
 
   /**

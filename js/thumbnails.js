@@ -5,6 +5,7 @@
 // least recently drawn going first. While the view moves the drawn pictures move with it (a
 // CSS transform), as the labels do.
 
+import { makeCanvas, sizeCanvas } from "./dom.js";
 import { followTransform } from "./map_labels.js";
 
 /** Pictures are drawn when at most this many points are in view. */
@@ -88,7 +89,7 @@ export class Thumbnails {
     this.ctx = canvas.getContext("2d");
     this.send = host.send;
     this.changed = host.changed ?? (() => {});
-    this.makeCanvas = host.makeCanvas ?? defaultCanvas;
+    this.makeCanvas = host.makeCanvas ?? makeCanvas;
     this.spec = null; // {width, height, source} from `_thumbnails`, null: no pictures
     this.on = true;
     this.cache = new PictureCache();
@@ -124,10 +125,7 @@ export class Thumbnails {
     this.width = cssWidth;
     this.height = cssHeight;
     this.dpr = dpr;
-    const w = Math.max(1, Math.round(cssWidth * dpr));
-    const h = Math.max(1, Math.round(cssHeight * dpr));
-    if (this.canvas.width !== w) this.canvas.width = w;
-    if (this.canvas.height !== h) this.canvas.height = h;
+    sizeCanvas(this.canvas, cssWidth, cssHeight, dpr);
     this.laid = null;
   }
 
@@ -260,11 +258,4 @@ export class Thumbnails {
 
 function round1(v) {
   return Math.round(v * 10) / 10;
-}
-
-function defaultCanvas(w, h) {
-  const c = document.createElement("canvas");
-  c.width = w;
-  c.height = h;
-  return c;
 }
