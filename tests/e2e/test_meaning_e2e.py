@@ -10,7 +10,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from .widget_page import MapView
+from .widget_page import MapView, set_theme
 
 pytestmark = pytest.mark.e2e
 
@@ -117,23 +117,14 @@ def test_the_words_map_writes_each_word_beside_its_point(open_notebook):
     light = lightness()
     assert (light < 90).sum() > 200, "no dark text in the light theme"
 
-    def theme(name: str) -> None:
-        nb.page.evaluate(
-            "(t) => window.jupyterapp.commands.execute('apputils:change-theme', {theme: t})", name
-        )
-        nb.wait_for_js(
-            "(t) => document.body.dataset.jpThemeName === t", name, what=f"the theme {name}"
-        )
-        nb.page.wait_for_timeout(400)
-
-    theme("JupyterLab Dark")
+    set_theme(nb, "JupyterLab Dark")
     try:
         dark = lightness()
         nb.screenshot("words-dark-theme", locator=view.root)
         assert (dark > 170).sum() > 200, "no light text in the dark theme"
         assert np.median(dark) < np.median(light) - 100, "the halo did not turn dark"
     finally:
-        theme("JupyterLab Light")
+        set_theme(nb, "JupyterLab Light")
 
     # Off in the toolbar: the kernel hears it, the canvas is empty; Python turns them back on.
     view.root.locator('[data-action="toggle-labels"]').click()

@@ -8,7 +8,7 @@ import time
 import numpy as np
 import pytest
 
-from .widget_page import open_map
+from .widget_page import open_map, set_theme
 
 pytestmark = pytest.mark.e2e
 
@@ -185,23 +185,14 @@ def test_a_theme_change_repaints_the_overlay_and_the_caption(open_notebook):
     light = ink()
     assert all(v is not None and v < 90 for v in light), light  # dark ink on a light page
 
-    def theme(name: str) -> None:
-        nb.page.evaluate(
-            "(t) => window.jupyterapp.commands.execute('apputils:change-theme', {theme: t})", name
-        )
-        nb.wait_for_js(
-            "(t) => document.body.dataset.jpThemeName === t", name, what=f"the theme {name}"
-        )
-        nb.page.wait_for_timeout(300)
-
-    theme("JupyterLab Dark")
+    set_theme(nb, "JupyterLab Dark")
     try:
         # Nothing else happened: only the theme change can have repainted them.
         dark = ink()
         nb.screenshot("dark-theme", locator=view.root)
         assert all(v is not None and v > 160 for v in dark), dark
     finally:
-        theme("JupyterLab Light")
+        set_theme(nb, "JupyterLab Light")
 
 
 RECORDS = (

@@ -391,6 +391,15 @@ class MapView:
         return self.attr("preview-id")
 
 
+def set_theme(nb, name: str) -> None:
+    """Switch JupyterLab's theme (e.g. "JupyterLab Dark") and let the page repaint."""
+    nb.page.evaluate(
+        "(t) => window.jupyterapp.commands.execute('apputils:change-theme', {theme: t})", name
+    )
+    nb.wait_for_js("(t) => document.body.dataset.jpThemeName === t", name, what=f"the theme {name}")
+    nb.page.wait_for_timeout(400)
+
+
 def lasso(nb, view, polygon_page, shift=False):
     nb.page.locator('.lm-root button[data-tool="lasso"]').click()
     mouse = nb.page.mouse
