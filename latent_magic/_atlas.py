@@ -79,34 +79,42 @@ class Atlas:
             f"y {y0:.4g} … {y1:.4g})"
         )
 
-    def image(self) -> np.ndarray:
+    def image(self, gap: int = 0, scale: int = 1) -> np.ndarray:
         """The tiles as one picture: ``(rows·h, cols·w)`` or ``(rows·h, cols·w, C)`` uint8,
-        each tile scaled as its preview is (the renderer's shape and value range)."""
+        each tile scaled as its preview is (the renderer's shape and value range), enlarged
+        ``scale`` times (whole pixels), with ``gap`` pixels of white between tiles (small
+        ones, 8 × 8 digits, would run together)."""
         if self.layout is None:
             raise ValueError(
                 "this atlas's outputs are not shown as images (records, or a preview "
                 "function's own drawings); read atlas.outputs instead."
             )
+        if gap < 0 or scale < 1:
+            raise ValueError(f"gap must be 0 or more and scale 1 or more; got {gap}, {scale}.")
         shape, value_range = self.layout.shape, self.layout.value_range
         tiles = [
-            [
-                to_uint8_image(np.asarray(self.outputs[i, j]), shape, value_range)
-                for j in range(self.cols)
-            ]
+            to_uint8_image(np.asarray(self.outputs[i, j]), shape, value_range)
             for i in range(self.rows)
+            for j in range(self.cols)
         ]
-        return np.concatenate([np.concatenate(row, axis=1) for row in tiles], axis=0)
+        h, w = tiles[0].shape[0] * scale, tiles[0].shape[1] * scale
+        size = (self.rows * (h + gap) - gap, self.cols * (w + gap) - gap, *tiles[0].shape[2:])
+        mosaic = np.full(size, 255, np.uint8)
+        for k, tile in enumerate(tiles):
+            i, j = divmod(k, self.cols)
+            big = np.repeat(np.repeat(tile, scale, axis=0), scale, axis=1)
+            mosaic[i * (h + gap) : i * (h + gap) + h, j * (w + gap) : j * (w + gap) + w] = big
+        return mosaic
 
     def _repr_png_(self) -> bytes | None:
         """The mosaic for a notebook, enlarged by whole pixels when small (8 × 8 digits make a
-        96 × 64 picture); None when the outputs are not images."""
+        96 × 64 picture), a white line between tiles; None when the outputs are not images."""
         if self.layout is None:
             return None
-        pixels = self.image()
-        scale = max(1, _SHOWN_SIDE // max(pixels.shape[:2]))
-        if scale > 1:
-            pixels = np.repeat(np.repeat(pixels, scale, axis=0), scale, axis=1)
-        return encode_png(pixels)
+        layout = self.layout
+        first = to_uint8_image(np.asarray(self.outputs[0, 0]), layout.shape, layout.value_range)
+        side = max(first.shape[0] * self.rows, first.shape[1] * self.cols)
+        return encode_png(self.image(gap=1, scale=max(1, _SHOWN_SIDE // side)))
 
 
 def atlas_positions(bounds: Bounds, rows: int, cols: int) -> np.ndarray:

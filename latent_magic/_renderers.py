@@ -8,6 +8,7 @@ preview function returns a figure.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -190,7 +191,8 @@ class CallableRenderer:
 def preview_of_object(result: Any) -> Preview:
     """A preview of whatever a user's preview function returned."""
     if isinstance(result, str):
-        return Preview("html", {"html": result})
+        svg = svg_preview(result)
+        return svg if svg is not None else Preview("html", {"html": result})
     if isinstance(result, np.ndarray):
         return ImageRenderer()(result)
     if hasattr(result, "savefig"):  # a matplotlib figure
@@ -213,6 +215,25 @@ def preview_of_object(result: Any) -> Preview:
         "a preview function must return a PIL image, a matplotlib figure, a numpy array, "
         f"an HTML string, or an object with _repr_png_/_repr_html_; got {type(result).__name__}."
     )
+
+
+_SVG_ROOT = re.compile(r"\A\s*(?:<\?xml[^>]*\?>\s*)?<svg\b([^>]*)>", re.IGNORECASE)
+_SVG_SIZE = r'\b{}\s*=\s*["\']\s*([0-9.]+)\s*(?:px)?\s*["\']'
+
+
+def svg_preview(text: str) -> Preview | None:
+    """A string that is one SVG drawing as an image (shown as a picture, never inserted as
+    HTML; tiled by the atlas and the walk's strip), with its size when its root gives one in
+    pixels; None for any other text."""
+    root = _SVG_ROOT.match(text)
+    if root is None or not text.rstrip().lower().endswith("</svg>"):
+        return None
+    size = []
+    for name in ("width", "height"):
+        found = re.search(_SVG_SIZE.format(name), root.group(1))
+        size.append(round(float(found.group(1))) if found else 0)
+    fields = {"mime": "image/svg+xml", "width": size[0], "height": size[1]}
+    return Preview("image", fields, [text.encode("utf-8")])
 
 
 def _figure_preview(figure: Any) -> Preview:

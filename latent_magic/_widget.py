@@ -267,6 +267,21 @@ class LatentExplorer(anywidget.AnyWidget):
         return self._space.labels
 
     @property
+    def legend(self) -> dict[str, Any]:
+        """What the colours mean, as the widget's legend shows it: ``{"kind": "category",
+        "title", "names"}``, ``{"kind": "continuous", "title", "min", "max"}`` or
+        ``{"kind": "none"}``."""
+        return dict(self._legend)
+
+    @property
+    def point_colors(self) -> np.ndarray:
+        """``(n,)`` the ``"#rrggbb"`` colour each point is drawn in (the same as in the map:
+        matplotlib takes these as ``c=``)."""
+        palette = np.asarray(self._palette)
+        codes = self._codes if len(self._codes) else np.zeros(len(self._space.rows), np.uint8)
+        return palette[np.asarray(codes, dtype=np.intp)]
+
+    @property
     def reconstruction_errors(self) -> np.ndarray | None:
         """``(n,)`` float64: each point's mean squared error between its data and what the
         model makes of it (encode, then decode), or None when the data are not what the model

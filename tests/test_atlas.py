@@ -95,10 +95,24 @@ def test_the_mosaic_is_the_tiles_side_by_side_as_the_previews_show_them(widget):
         i, j = divmod(k, 3)  # row-major, the top row first
         tile = mosaic[8 * i : 8 * i + 8, 8 * j : 8 * j + 8]
         np.testing.assert_array_equal(shown_pixels(fields, buffer), tile)
-    # In a notebook the mosaic shows itself, enlarged by whole pixels.
+    # In a notebook the mosaic shows itself, each tile enlarged by whole pixels, a white line
+    # between tiles (small ones would run together).
     shown = np.asarray(Image.open(io.BytesIO(atlas._repr_png_())))
     scale = 480 // 24
-    np.testing.assert_array_equal(shown, np.repeat(np.repeat(mosaic, scale, 0), scale, 1))
+    assert shown.shape == (2 * 8 * scale + 1, 3 * 8 * scale + 2)
+    assert (shown[8 * scale, :] == 255).all()
+    assert (shown[:, 8 * scale] == 255).all()
+    for k in range(6):
+        i, j = divmod(k, 3)
+        top, left = i * (8 * scale + 1), j * (8 * scale + 1)
+        enlarged = np.repeat(
+            np.repeat(mosaic[8 * i : 8 * i + 8, 8 * j : 8 * j + 8], scale, 0), scale, 1
+        )
+        np.testing.assert_array_equal(
+            shown[top : top + 8 * scale, left : left + 8 * scale], enlarged
+        )
+    with pytest.raises(ValueError, match="gap must be 0 or more"):
+        atlas.image(gap=-1)
 
 
 @pytest.mark.parametrize(

@@ -137,3 +137,41 @@ def test_large_images_travel_as_png_and_small_ones_as_raw_rgba():
         shown_pixels(large.fields, large.buffers[0]),
         to_uint8_image(np.random.default_rng(0).random((200, 200))),
     )
+
+
+def test_an_svg_drawing_from_a_preview_function_is_a_picture_not_html():
+    svg = '<svg xmlns="http://www.w3.org/2000/svg" width="120px" height="80"><rect/></svg>'
+    preview = CallableRenderer(lambda o: svg)(None)
+    assert preview.kind == "image"
+    assert preview.fields == {"mime": "image/svg+xml", "width": 120, "height": 80}
+    assert preview.buffers == [svg.encode()]
+    prolog = '<?xml version="1.0"?>\n<svg viewBox="0 0 10 10"><g/></svg>\n'
+    assert CallableRenderer(lambda o: prolog)(None).fields["width"] == 0  # no size of its own
+    # Anything more than one drawing stays the user's HTML.
+    mixed = "<svg><g/></svg><p>and a caption</p>"
+    assert CallableRenderer(lambda o: mixed)(None).kind == "html"
+
+
+def test_the_atlas_tiles_a_preview_functions_svg_drawings():
+    import numpy as np
+    from sklearn.decomposition import PCA
+
+    from latent_magic import explore
+    from latent_magic._atlas import atlas_tiles
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(50, 2)) * [10, 5] + [170, 70]
+
+    def person(output):
+        height, weight = output
+        return (
+            f'<svg xmlns="http://www.w3.org/2000/svg" width="40" height="60">'
+            f'<rect width="{weight / 3:.1f}" height="{height / 3:.1f}"/></svg>'
+        )
+
+    w = explore(PCA(2).fit(X), X, preview=person)
+    atlas = w.atlas(2, 3)
+    tiles = atlas_tiles(w._space, atlas)
+    assert [t["mime"] for t in tiles.tiles] == ["image/svg+xml"] * 6
+    expected = person(atlas.outputs[1, 2]).encode()
+    assert tiles.buffers[5] == expected

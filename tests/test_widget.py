@@ -407,3 +407,15 @@ def test_colour_by_reconstruction_error_is_one_option_away(digits, digits_pca):
     assert w._legend["max"] == pytest.approx(expected.max(), rel=1e-4)
     with pytest.raises(ValueError, match="needs data the model reconstructs"):
         explore({"a": [1.0, 0.0], "b": [0.0, 1.0]}, color="reconstruction error")
+
+
+def test_the_legend_and_each_points_colour_are_public(widget, digits):
+    _, y = digits
+    assert widget.legend["kind"] == "category"
+    assert widget.legend["names"] == [str(d) for d in range(10)]
+    colors = widget.point_colors
+    assert colors.shape == (1797,)
+    # Points of one digit share a colour; different digits differ.
+    assert len(set(colors[y == 3])) == 1
+    assert len(set(colors)) == 10
+    assert colors[0] == widget._palette[widget._codes[0]]
