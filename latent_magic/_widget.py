@@ -170,7 +170,9 @@ class LatentExplorer(anywidget.AnyWidget):
         projection = "directions" if opts.axes is not None else opts.projection
         self._label_texts: list[str] | None = None
         self._label_search: LabelSearch | None = None
-        hint = example_expression(self._labelled_latents()[0]) if space.labels is not None else ""
+        # Measured numbers (a BMI) name no point an expression could use.
+        named = space.labels is not None and space.labels.dtype.kind != "f"
+        hint = example_expression(self._labelled_latents()[0]) if named else ""
         # All state goes into the first comm message: the map draws once, with everything.
         super().__init__(
             _arithmetic_hint=hint,

@@ -419,3 +419,9 @@ def test_the_legend_and_each_points_colour_are_public(widget, digits):
     assert len(set(colors[y == 3])) == 1
     assert len(set(colors)) == 10
     assert colors[0] == widget._palette[widget._codes[0]]
+
+
+def test_measured_numbers_as_labels_suggest_no_arithmetic(digits, digits_pca):
+    X, _ = digits
+    w = explore(digits_pca, X, labels=X[:, 10] + 0.5, image_shape=(8, 8))
+    assert w._arithmetic_hint == ""

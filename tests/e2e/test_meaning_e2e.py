@@ -400,3 +400,44 @@ def test_the_pin_strip_shows_the_decoded_strip_it_pinned(quickstart):
     assert texts[0] == "t = -3.00"
     assert texts[-1] == "t = +3.00"
     nb.screenshot("pin-strip", locator=view.root)
+
+
+def test_the_heights_and_weights_atlas_is_a_sheet_of_template_people(open_notebook):
+    notebook = nbformat.read(WORDS_NOTEBOOK.with_name("01_heights_weights.ipynb"), as_version=4)
+    code = [c.source for c in notebook.cells if c.cell_type == "code"]
+    last = next(i for i, c in enumerate(code) if "%latent explore pipe" in c)
+    nb = open_notebook(code[: last + 1], name="people.ipynb")
+    nb.run_all(timeout=300)
+    view = MapView(nb)
+    view.wait_drawn(len(nb.kernel.eval("w.points.tolist()")))
+    view.root.scroll_into_view_if_needed()
+    view.root.locator('[data-action="toggle-atlas"]').click()
+    # The preview function draws SVG: the kernel renders each tile, the page paints them.
+    shown = wait_atlas(nb, view, "kernel")
+    nb.page.wait_for_timeout(500)  # SVG tiles decode asynchronously
+    rgba = view.canvas_rgba(".lm-root canvas.lm-atlas")
+    height, width = rgba.shape[:2]
+    v = view.view()
+    x0, x1, y0, y1 = shown["bounds"]
+    inked = 0
+    for i in range(shown["rows"]):
+        for j in range(shown["cols"]):
+            left = int((x0 + j * (x1 - x0) / shown["cols"] - v["x0"]) / (v["x1"] - v["x0"]) * width)
+            right = int(
+                (x0 + (j + 1) * (x1 - x0) / shown["cols"] - v["x0"]) / (v["x1"] - v["x0"]) * width
+            )
+            top = int(
+                (v["y1"] - (y1 - i * (y1 - y0) / shown["rows"])) / (v["y1"] - v["y0"]) * height
+            )
+            bottom = int(
+                (v["y1"] - (y1 - (i + 1) * (y1 - y0) / shown["rows"]))
+                / (v["y1"] - v["y0"])
+                * height
+            )
+            tile = rgba[max(top, 0) : bottom, max(left, 0) : right]
+            # The template people's clothes: the woman's pink and the man's blue are there.
+            pink = (np.abs(tile[..., :3].astype(int) - [0xC8, 0x60, 0x7A]).max(axis=-1) < 40).sum()
+            blue = (np.abs(tile[..., :3].astype(int) - [0x4E, 0x79, 0xA7]).max(axis=-1) < 40).sum()
+            inked += pink > 3 and blue > 3
+    assert inked >= 0.8 * shown["rows"] * shown["cols"], f"{inked} tiles show both people"
+    nb.screenshot("people-atlas", locator=view.root)
