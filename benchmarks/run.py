@@ -282,6 +282,9 @@ def table(results: dict) -> str:
             f"{_ratio(s, o)} | faster than scikit-learn | "
             f"{_verdict(None if o is None or s is None else o < s)} |"
         )
+    from .meaning import rows as meaning_rows
+
+    rows.extend(meaning_rows(results.get("meaning")))
     return "\n".join(rows)
 
 
@@ -324,8 +327,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument(
         "--only",
-        default="map,preview,kernel",
-        help="which groups to run: map, preview, kernel (comma separated)",
+        default="map,preview,kernel,meaning",
+        help="which groups to run: map, preview, kernel, meaning (comma separated)",
     )
     p.add_argument(
         "--write",
@@ -366,6 +369,10 @@ def main(argv: list[str] | None = None) -> int:
     torch_moves = 10 if a.quick else 30
     diy_moves = 6 if a.quick else 15
     kernel_n = 100_000 if a.quick else 1_000_000
+    labels_n = 100_000 if a.quick else 1_000_000  # meaning: points with distinct labels
+    label_cycles = 1 if a.quick else 3  # zoomed, panned, deep, full views per cycle
+    atlas_settles = 3 if a.quick else 10
+    atlas_diy_reps = 1 if a.quick else 3
     write = a.write if a.write is not None else (None if a.quick else "docs/benchmarks.md")
 
     # SIGTERM → a normal exit, so the lab (server, kernels, browser) is shut down.
@@ -381,7 +388,7 @@ def main(argv: list[str] | None = None) -> int:
 
     workdir = new_workdir()
     try:
-        if only & {"map", "preview"}:
+        if only & {"map", "preview", "meaning"}:
             with Lab(workdir, log=log) as lab:
                 log(f"[bench] jupyter lab {lab.server.url} up; chromium up")
                 if "map" in only:
@@ -402,6 +409,17 @@ def main(argv: list[str] | None = None) -> int:
                             200 if model == "torch" else 0,
                         )
                         results["preview"][model] = r.summary()
+                if "meaning" in only:
+                    from .meaning import measure_atlas, measure_labels
+
+                    results["meaning"] = {"atlas": {}}
+                    log(f"[bench] meaning: labels on {labels_n:,} points")
+                    r = measure_labels(lab, labels_n, pan_steps, label_cycles)
+                    results["meaning"]["labels"] = r.summary()
+                    for where in ("kernel", "page"):
+                        log(f"[bench] meaning: atlas decoded in the {where}")
+                        r = measure_atlas(lab, where, atlas_settles, atlas_diy_reps)
+                        results["meaning"]["atlas"][where] = r.summary()
         if "kernel" in only:
             log(f"[bench] kernel side: explore() on {kernel_n:,} × 64")
             results["explore"] = kernel_side("explore", kernel_n, 1 if a.quick else 3, 600)

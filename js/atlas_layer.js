@@ -101,6 +101,7 @@ export class AtlasLayer {
    * @param {number} [host.timeoutMs]
    * @param {(fn: Function, ms: number) => any} [host.setTimer]
    * @param {(t: any) => void} [host.clearTimer]
+   * @param {() => number} [host.now] the clock of `shown.ms` (performance.now)
    */
   constructor(canvas, host) {
     this.canvas = canvas;
@@ -114,6 +115,7 @@ export class AtlasLayer {
     this.timeoutMs = host.timeoutMs ?? ATLAS_TIMEOUT_MS;
     this.setTimer = host.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
     this.clearTimer = host.clearTimer ?? ((t) => clearTimeout(t));
+    this.now = host.now ?? (() => performance.now());
     this.on = false;
     this.width = 0;
     this.height = 0;
@@ -123,7 +125,8 @@ export class AtlasLayer {
     this.wanted = ""; // the grid the last settle wanted (a repeat asks nothing)
     this.inFlight = null; // {id, seq, key, generation, timer, expired}: the request sent
     this.pending = null; // {content, seq, key}: the newest settle, sent when the slot frees
-    // {canvas, bounds: [x0, x1, y0, y1], rows, cols, id, source, key, seq}: what is shown
+    // {canvas, bounds: [x0, x1, y0, y1], rows, cols, id, source, key, seq, t0, ms}: what is
+    // shown; t0 is when the settle asked for it, ms its first paint on the map after that
     this.picture = null;
     this.drawn = ""; // what the canvas shows now
     this.error = ""; // the kernel's refusal of the last request ("" when it answered)
@@ -166,15 +169,16 @@ export class AtlasLayer {
     if (this.picture?.key === key) return;
     if (this.inFlight?.key === key && !this.inFlight.expired) return; // its reply is coming
     const seq = ++this.settles;
+    const t0 = this.now();
     const decoder = this.clientDecoder();
     if (decoder) {
       const tiles = pageTiles(decoder, bounds, rows, cols);
-      this.install(tiles, { bounds, rows, cols, key, seq, id: this.nextId++, source: "page" });
+      this.install(tiles, { bounds, rows, cols, key, seq, t0, id: this.nextId++, source: "page" });
       return;
     }
     if (this.stopped || !this.canDecode()) return;
     const [x0, x1, y0, y1] = bounds;
-    this.pending = { content: { type: "atlas", x0, x1, y0, y1, rows, cols }, seq, key };
+    this.pending = { content: { type: "atlas", x0, x1, y0, y1, rows, cols }, seq, key, t0 };
     if (this.inFlight === null || this.inFlight.expired) this.flush();
   }
 
@@ -189,6 +193,7 @@ export class AtlasLayer {
       id,
       seq: p.seq,
       key: p.key,
+      t0: p.t0,
       generation: this.generation,
       timer,
       expired: false,
@@ -238,7 +243,16 @@ export class AtlasLayer {
       this.error = `the atlas reply does not follow the protocol: ${got}`;
       return;
     }
-    const where = { bounds, rows, cols, key: f.key, seq: f.seq, id: f.id, source: "kernel" };
+    const where = {
+      bounds,
+      rows,
+      cols,
+      key: f.key,
+      seq: f.seq,
+      t0: f.t0,
+      id: f.id,
+      source: "kernel",
+    };
     const items = tiles.map((tile, k) => {
       const pixels = tilePixels(tile, buffers[k]);
       if (pixels !== null || tile?.kind !== "image") return pixels;
@@ -269,7 +283,7 @@ export class AtlasLayer {
       paintTile(ctx, tile, j * cellW, i * cellH, cellW, cellH, this.makeCanvas);
       if (!isPixels(tile)) tile.close?.(); // an ImageBitmap's memory goes now
     }
-    this.picture = { ...where, canvas };
+    this.picture = { ...where, canvas, ms: undefined };
     this.drawn = "";
     this.changed();
   }
@@ -312,6 +326,8 @@ export class AtlasLayer {
     // Enlarged tiles keep their pixels sharp (8 × 8 digits); shrunk ones are smoothed.
     ctx.imageSmoothingEnabled = target[2] < source[2] || target[3] < source[3];
     ctx.drawImage(pic.canvas, ...source, ...target);
+    // Settle → painted, for the benchmarks (`shown.ms`): the first time it reaches the map.
+    if (pic.ms === undefined) pic.ms = this.now() - pic.t0;
   }
 
   /** The map changed (points, axes, anchor, decoder): pictures made or asked before are stale. */
@@ -331,12 +347,17 @@ export class AtlasLayer {
     this.inFlight = null;
   }
 
-  /** What is shown, for `data-atlas`: null when nothing is. */
+  /**
+   * What is shown, for `data-atlas`: null when nothing is. `ms` (once painted on the map):
+   * milliseconds from the settle that asked for this picture to its first paint.
+   */
   get shown() {
     const pic = this.on ? this.picture : null;
     if (pic === null) return null;
-    const { id, rows, cols, bounds, source } = pic;
-    return { id, rows, cols, bounds: [...bounds], source };
+    const { id, rows, cols, bounds, source, ms } = pic;
+    const out = { id, rows, cols, bounds: [...bounds], source };
+    if (ms !== undefined) out.ms = Math.round(ms * 100) / 100;
+    return out;
   }
 
   dispose() {

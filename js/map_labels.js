@@ -3,7 +3,11 @@
 // (`_label_order`): each label goes beside its point, right, left, above or below, where it
 // overlaps no label placed before it; one that fits nowhere waits until zooming in makes room.
 // While the view moves the placed labels move with it (a CSS transform of their canvas), so a
-// pan frame costs them nothing.
+// pan frame costs them nothing. For a million labels a placement stays a few milliseconds: the
+// positions are read in the order's order from a copy (filled in the background), and a
+// label's width is the sum of its characters' (each measured once), not a text measured anew.
+
+import { sizeCanvas } from "./dom.js";
 
 const FONT_PX = 11;
 const FOUND_TEXT = "#c2255c"; // a search's finds (the overlay rings them in the same hue)
@@ -14,6 +18,34 @@ const BUCKET_PX = 48; // the buckets that find the placed labels a new one may o
 export const MAX_LABELS = 400;
 /** Points in view tried at most in one view: a bound on the work of a crowded million. */
 export const MAX_TRIES = 6000;
+
+/** Characters whose widths add up to the text's: printable ASCII, Latin-1 and Latin Extended-A. */
+const SIMPLE_END = 0x180;
+const isSimple = (c) => (c >= 0x20 && c < 0x7f) || (c >= 0xa0 && c < SIMPLE_END);
+/** Kerning the sum of single characters does not see (under 1 px at 11 px in the fonts tried). */
+const KERNING_PX = 1;
+
+/**
+ * A text width function for one font: text in simple scripts is the sum of its characters'
+ * widths (each measured once) plus `KERNING_PX`; other text is measured whole. Measuring a new
+ * string costs the browser a shaping run (~10 µs): thousands of new labels a view (a million
+ * distinct words, zoomed into a new region) would cost tens of milliseconds, the sum a few.
+ * @param {(text: string) => number} measure the width of a text in the font (measureText)
+ * @returns {(text: string) => number}
+ */
+export function textWidths(measure) {
+  const chars = new Float64Array(SIMPLE_END).fill(-1);
+  return (text) => {
+    let sum = 0;
+    for (let k = 0; k < text.length; k++) {
+      const c = text.charCodeAt(k);
+      if (!isSimple(c)) return measure(text);
+      if (chars[c] < 0) chars[c] = measure(text[k]);
+      sum += chars[c];
+    }
+    return sum + KERNING_PX;
+  };
+}
 
 /**
  * The labels of a NUL-separated UTF-8 buffer (`_label_text`).
@@ -39,6 +71,9 @@ export function splitLabels(bytes) {
  * @param {number} [o.maxLabels]
  * @param {number} [o.maxTries]
  * @param {Uint32Array} [o.first] points placed before the order's (e.g. a search's finds)
+ * @param {{values: Float32Array, built: number}} [o.ordered] the positions in the order's
+ *   order (`OrderedPositions`), its first `built` filled: read in sequence, where
+ *   `positions[order[k]]` jumps about a million points' memory
  * @returns {{i: number, x: number, y: number, w: number, h: number}[]} boxes, CSS px (x, y:
  *   top left)
  */
@@ -91,12 +126,28 @@ export function placeLabels(o) {
 
   const first = o.first ?? new Uint32Array(0);
   const firstSet = first.length ? new Set(first) : null;
+  const ordered = o.ordered?.values.length === 2 * order.length ? o.ordered.values : null;
+  const built = ordered === null ? 0 : first.length + o.ordered.built;
   const total = first.length + order.length;
   for (let k = 0; k < total; k++) {
-    const i = k < first.length ? first[k] : order[k - first.length];
-    if (i >= n || (k >= first.length && firstSet?.has(i))) continue;
-    const px = (positions[2 * i] - view.x0) * sx;
-    const py = (view.y1 - positions[2 * i + 1]) * sy;
+    const inOrder = k >= first.length;
+    const filled = inOrder && k < built; // its position is in `ordered`
+    let x, y;
+    if (filled) {
+      // Most points of a zoomed view are out of it: test them before touching anything else.
+      const q = 2 * (k - first.length);
+      x = ordered[q];
+      y = ordered[q + 1];
+      if (!(x >= view.x0 && x <= view.x1 && y >= view.y0 && y <= view.y1)) continue;
+    }
+    const i = inOrder ? order[k - first.length] : first[k];
+    if (i >= n || (inOrder && firstSet?.has(i))) continue;
+    if (!filled) {
+      x = positions[2 * i];
+      y = positions[2 * i + 1];
+    }
+    const px = (x - view.x0) * sx;
+    const py = (view.y1 - y) * sy;
     if (!(px >= 0 && px <= width && py >= 0 && py <= height)) continue;
     const text = texts[i];
     if (!text) continue;
@@ -120,6 +171,44 @@ export function placeLabels(o) {
   return placed;
 }
 
+/** Order entries copied per task while the ordered positions are filled in. */
+export const FILL_CHUNK = 65536;
+
+/**
+ * The positions of the points in `order`'s order, interleaved x, y (NaN for an index beyond
+ * the points): what `placeLabels` reads in sequence. Filled a chunk at a time (`fill`), so
+ * no frame pays for a million scattered reads; `placeLabels` reads the rest in place.
+ */
+export class OrderedPositions {
+  /**
+   * @param {Float32Array} positions
+   * @param {Uint32Array} order
+   */
+  constructor(positions, order) {
+    this.positions = positions;
+    this.order = order;
+    this.values = new Float32Array(2 * order.length);
+    this.built = 0; // entries filled
+  }
+
+  get done() {
+    return this.built >= this.order.length;
+  }
+
+  /** Fills the next `count` entries. */
+  fill(count = FILL_CHUNK) {
+    const { positions, order, values } = this;
+    const n = positions.length >> 1;
+    const end = Math.min(order.length, this.built + count);
+    for (let k = this.built; k < end; k++) {
+      const i = order[k];
+      values[2 * k] = i < n ? positions[2 * i] : Number.NaN;
+      values[2 * k + 1] = i < n ? positions[2 * i + 1] : Number.NaN;
+    }
+    this.built = end;
+  }
+}
+
 /** The CSS transform that moves a picture laid out for `laid` to where `view` shows it. */
 export function followTransform(laid, view, width, height) {
   const scale = (laid.x1 - laid.x0) / (view.x1 - view.x0);
@@ -129,8 +218,12 @@ export function followTransform(laid, view, width, height) {
 }
 
 export class MapLabels {
-  /** @param {HTMLCanvasElement} canvas */
-  constructor(canvas) {
+  /**
+   * @param {HTMLCanvasElement} canvas
+   * @param {{schedule?: (fn: () => void) => void}} [options] runs `fn` in a later task
+   */
+  constructor(canvas, options = {}) {
+    this.schedule = options.schedule ?? ((fn) => setTimeout(fn, 0));
     this.canvas = canvas;
     this.ctx = canvas.getContext("2d");
     this.texts = [];
@@ -144,6 +237,8 @@ export class MapLabels {
     this.height = 1;
     this.dpr = 1;
     this.layoutMs = 0;
+    this.ordered = null; // OrderedPositions of the last positions and order, and its version
+    this.measured = null; // {font, width}: textWidths for the font last used
   }
 
   /** Whether there are labels to write (the toolbar offers the toggle only then). */
@@ -171,10 +266,7 @@ export class MapLabels {
     this.width = cssWidth;
     this.height = cssHeight;
     this.dpr = dpr;
-    const w = Math.max(1, Math.round(cssWidth * dpr));
-    const h = Math.max(1, Math.round(cssHeight * dpr));
-    if (this.canvas.width !== w) this.canvas.width = w;
-    if (this.canvas.height !== h) this.canvas.height = h;
+    sizeCanvas(this.canvas, cssWidth, cssHeight, dpr);
     this.laid = null;
   }
 
@@ -218,12 +310,18 @@ export class MapLabels {
     const ctx = this.ctx;
     ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
     ctx.font = `${FONT_PX}px ${theme.font}`;
+    if (this.measured?.font !== ctx.font) {
+      this.measured = { font: ctx.font, width: textWidths((t) => ctx.measureText(t).width) };
+      this.widths.fill(-1);
+    }
     const { texts, widths } = this;
+    const measure = this.measured.width;
     // A search's finds are written first, in the accent colour (a million finds: order only).
     const marked = highlight?.length && highlight.length <= 200000 ? new Set(highlight) : null;
     this.placed = placeLabels({
       first: marked ? highlight : undefined,
       order: this.order,
+      ordered: this.orderedFor(positions),
       positions,
       texts,
       view,
@@ -231,7 +329,7 @@ export class MapLabels {
       height: this.height,
       radius,
       widthOf(i) {
-        if (widths[i] < 0) widths[i] = ctx.measureText(texts[i]).width + 2;
+        if (widths[i] < 0) widths[i] = measure(texts[i]) + 2;
         return widths[i];
       },
     });
@@ -240,6 +338,25 @@ export class MapLabels {
     this.laid = key;
     this.layoutMs = performance.now() - t0;
     return true;
+  }
+
+  /**
+   * The positions in the order's order, made again only when the points or order change and
+   * filled a chunk per task from then on.
+   */
+  orderedFor(positions) {
+    const o = this.ordered;
+    if (o && o.positions === positions && o.version === this.version) return o;
+    const made = new OrderedPositions(positions, this.order);
+    made.version = this.version;
+    this.ordered = made;
+    const step = () => {
+      if (this.ordered !== made) return; // the points or order changed: a newer one fills
+      made.fill();
+      if (!made.done) this.schedule(step);
+    };
+    this.schedule(step);
+    return made;
   }
 
   /** @param {Set<number> | null} highlight points whose labels stand out */

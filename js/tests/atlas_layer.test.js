@@ -30,6 +30,7 @@ const CLIENT = parseClientDecoder(
 /** A layer on a 960 × 640 map with fake timers, sends and decodes; records what it made. */
 function setup({ client = null, canDecode = true } = {}) {
   const log = { sent: [], changed: 0, made: [] };
+  const clock = { now: 1000 };
   const timers = new Map();
   let nextTimer = 1;
   const canvas = fakeCanvas();
@@ -50,6 +51,7 @@ function setup({ client = null, canDecode = true } = {}) {
       return id;
     },
     clearTimer: (id) => timers.delete(id),
+    now: () => clock.now,
   });
   layer.resize(960, 640, 2);
   layer.setOn(true);
@@ -58,7 +60,7 @@ function setup({ client = null, canDecode = true } = {}) {
     timers.clear();
     for (const t of due) t.fn();
   };
-  return { layer, canvas, log, timers, fireTimers };
+  return { layer, canvas, log, timers, fireTimers, clock };
 }
 
 const VIEW = { x0: -6, x1: 6, y0: -4, y1: 4 };
@@ -300,4 +302,31 @@ test("raw tiles are read in place; encoded and unknown ones are left to the call
   assert.equal(tilePixels({ kind: "image", mime: "image/png", width: 2, height: 2 }, view), null);
   assert.equal(tilePixels({ kind: "image", mime: RAW_RGBA, width: 4, height: 4 }, view), null);
   assert.equal(tilePixels({ kind: "html" }, view), null);
+});
+
+test("shown.ms: from the settle that asked for a picture to its first paint on the map", () => {
+  const { layer, clock } = setup();
+  layer.settled(VIEW);
+  clock.now += 40;
+  layer.settled(moved(1)); // pending behind the request in flight: its own settle counts
+  clock.now += 100;
+  layer.receive(...reply(1, 8, 12));
+  assert.equal(layer.shown.ms, undefined, "not before it is painted");
+  clock.now += 5;
+  layer.draw(VIEW);
+  assert.equal(layer.shown.ms, 145);
+  clock.now += 50;
+  layer.draw(moved(2));
+  assert.equal(layer.shown.ms, 145, "only the first paint counts");
+  clock.now += 20;
+  layer.receive(...reply(2, 8, 12, [-5, 7, -4, 4]));
+  layer.draw(moved(1));
+  assert.equal(layer.shown.ms, 175, "timed from its own settle, 40 ms after the first");
+
+  const page = setup({ client: CLIENT });
+  page.layer.resize(40, 20, 1);
+  page.layer.settled({ x0: 0, x1: 4, y0: 0, y1: 2 });
+  page.clock.now += 12.345;
+  page.layer.draw({ x0: 0, x1: 4, y0: 0, y1: 2 });
+  assert.equal(page.layer.shown.ms, 12.35, "decoded in the page: rounded to 0.01 ms");
 });

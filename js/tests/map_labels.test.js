@@ -1,6 +1,15 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { followTransform, placeLabels, splitLabels } from "../map_labels.js";
+import {
+  FILL_CHUNK,
+  followTransform,
+  MapLabels,
+  OrderedPositions,
+  placeLabels,
+  splitLabels,
+  textWidths,
+} from "../map_labels.js";
+import { clusteredPoints, rng } from "./random.js";
 
 const view = { x0: 0, x1: 100, y0: 0, y1: 50 }; // 400 × 200 px: 4 px a unit
 const widthOf = () => 30;
@@ -101,4 +110,119 @@ test("a search's finds are written first, once each", () => {
   });
   assert.equal(placed[0].i, 2);
   assert.equal(placed.filter((b) => b.i === 2).length, 1);
+});
+
+test("ordered positions give the same labels, filled in part, in whole or not at all", () => {
+  const n = 3000;
+  const positions = clusteredPoints(n, 7);
+  const r = rng(3);
+  const order = Uint32Array.from({ length: n + 2 }, (_, k) => (k < n ? k : n + k)); // 2 beyond
+  for (let k = n - 1; k > 0; k--) {
+    const j = Math.floor(r() * (k + 1));
+    [order[k], order[j]] = [order[j], order[k]];
+  }
+  const texts = Array.from({ length: n }, (_, i) => `w${i}`);
+  const ordered = new OrderedPositions(positions, order);
+  assert.equal(ordered.built, 0);
+  const views = [
+    { x0: -12, x1: 12, y0: -6, y1: 6 },
+    { x0: -2, x1: 1, y0: -1, y1: 0.5 },
+    { x0: 30, x1: 40, y0: 0, y1: 1 },
+  ];
+  const first = Uint32Array.of(5, 17);
+  const place = (view, o = {}) =>
+    placeLabels({ order, positions, texts, view, width: 400, height: 200, widthOf, first, ...o });
+  const check = () => {
+    for (const view of views) assert.deepEqual(place(view, { ordered }), place(view));
+  };
+  check();
+  ordered.fill(1000);
+  assert.equal(ordered.built, 1000);
+  check();
+  while (!ordered.done) ordered.fill(1000);
+  assert.equal(ordered.built, n + 2);
+  assert.deepEqual([...ordered.values.subarray(2 * n)], [Number.NaN, Number.NaN, NaN, NaN]);
+  const k = order.indexOf(42);
+  assert.deepEqual([...ordered.values.subarray(2 * k, 2 * k + 2)], [...positions.subarray(84, 86)]);
+  check();
+});
+
+test("text widths: simple text adds its characters' widths, measured once; others whole", () => {
+  const asked = [];
+  const width = textWidths((t) => {
+    asked.push(t);
+    return 3 * t.length + (t === "ab" ? 0.5 : 0);
+  });
+  assert.equal(width("abba"), 4 * 3 + 1, "the sum and a pixel for kerning");
+  assert.equal(width("baba"), 13);
+  assert.equal(width("éléphant Ő"), 10 * 3 + 1);
+  assert.deepEqual(asked.slice(0, 2), ["a", "b"], "each character measured once");
+  asked.length = 0;
+  assert.equal(width("ab"), 7, "known characters: nothing measured");
+  assert.deepEqual(asked, []);
+  assert.equal(width("狮子"), 6, "another script: measured whole");
+  assert.equal(width("e\u0301"), 6, "a combining mark: measured whole");
+  assert.deepEqual(asked, ["狮子", "e", "e\u0301"]);
+  assert.equal(width(""), 1);
+});
+
+/** A labels canvas whose context measures 6 px a character and records what is written. */
+function labelsCanvas() {
+  const written = [];
+  const ctx = {
+    font: "",
+    measured: 0,
+    setTransform() {},
+    clearRect() {},
+    strokeText() {},
+    fillText: (text) => written.push(text),
+    measureText(text) {
+      this.measured++;
+      return { width: 6 * text.length };
+    },
+  };
+  return { canvas: { width: 0, height: 0, style: {}, getContext: () => ctx }, ctx, written };
+}
+
+test("MapLabels fills the ordered positions a chunk per task; new points start again", () => {
+  const tasks = [];
+  const { canvas, ctx, written } = labelsCanvas();
+  const labels = new MapLabels(canvas, { schedule: (fn) => tasks.push(fn) });
+  const n = FILL_CHUNK + 10;
+  const positions = clusteredPoints(n, 2);
+  labels.setTexts(
+    new TextEncoder().encode(Array.from({ length: n }, (_, i) => `w${i}`).join("\0")),
+  );
+  labels.setOrder(Uint32Array.from({ length: n }, (_, i) => n - 1 - i));
+  labels.setOn(true);
+  labels.resize(400, 200, 1);
+  const theme = { font: "sans-serif", fg: "#000", bg: "#fff" };
+  const view = { x0: -12, x1: 12, y0: -6, y1: 6 };
+  assert.equal(labels.update({ view, positions, radius: 2, theme }), true);
+  const placed = labels.published();
+  assert.ok(placed.length > 10);
+  assert.equal(written.length, placed.length);
+  assert.equal(tasks.length, 1, "filling waits for a later task");
+  const ordered = labels.ordered;
+  assert.equal(ordered.built, 0);
+  tasks.shift()();
+  assert.equal(ordered.built, FILL_CHUNK);
+  tasks.shift()();
+  assert.ok(ordered.done);
+  assert.equal(tasks.length, 0, "done: nothing more scheduled");
+  assert.equal(ctx.measured, 11, "characters measured (w, 0-9), not labels");
+  labels.setOn(false);
+  labels.setOn(true);
+  assert.equal(labels.update({ view, positions, radius: 2, theme }), true);
+  assert.deepEqual(labels.published(), placed, "the same labels from the ordered positions");
+  assert.equal(labels.ordered, ordered, "kept while the points and order stay");
+  const moved = positions.map((v) => v + 0.5);
+  labels.update({ view, positions: moved, radius: 2, theme });
+  assert.notEqual(labels.ordered, ordered);
+  assert.equal(tasks.length, 1);
+  labels.setOrder(Uint32Array.from({ length: n }, (_, i) => i));
+  const stale = labels.ordered;
+  labels.update({ view, positions: moved, radius: 2, theme });
+  tasks.shift()();
+  assert.equal(stale.built, 0, "a replaced one is not filled");
 });
