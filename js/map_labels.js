@@ -1,7 +1,8 @@
 // The points' labels written on the map, on their own canvas (one canvas, not a DOM node per
 // label). Once the view settles they are placed greedily in the kernel's order
-// (`_label_order`): each label goes beside its point, right, left, above or below, where it
-// overlaps no label placed before it; one that fits nowhere waits until zooming in makes room.
+// (`_label_order`), first one per label-sized cell of the view (so they spread over it), then
+// the rest: each label goes beside its point, right, left, above or below, where it overlaps
+// no label placed before it; one that fits nowhere waits until zooming in makes room.
 // While the view moves the placed labels move with it (a CSS transform of their canvas), so a
 // pan frame costs them nothing. For a million labels a placement stays a few milliseconds: the
 // positions are read in the order's order from a copy (filled in the background), and a
@@ -14,6 +15,8 @@ const FOUND_TEXT = "#c2255c"; // a search's finds (the overlay rings them in the
 const BOX_H = FONT_PX + 3; // a label's box: its text and a little air
 const GAP_PX = 3; // between a point's edge and its label
 const BUCKET_PX = 48; // the buckets that find the placed labels a new one may overlap
+const SPREAD_W = 72; // the cells a first pass gives one label each (about a label's size)
+const SPREAD_H = 2 * (FONT_PX + 3);
 /** Labels placed at most in one view (beyond this the map is text, not points). */
 export const MAX_LABELS = 400;
 /** Points in view tried at most in one view: a bound on the work of a crowded million. */
@@ -89,7 +92,6 @@ export function placeLabels(o) {
   const cols = Math.ceil(width / BUCKET_PX);
   const buckets = new Map(); // bucket number → indices into placed
   const n = positions.length >> 1;
-  let tries = 0;
 
   function bucketsOf(b, fn) {
     const c0 = Math.max(0, Math.floor(b.x / BUCKET_PX));
@@ -129,29 +131,36 @@ export function placeLabels(o) {
   const ordered = o.ordered?.values.length === 2 * order.length ? o.ordered.values : null;
   const built = ordered === null ? 0 : first.length + o.ordered.built;
   const total = first.length + order.length;
-  for (let k = 0; k < total; k++) {
-    const inOrder = k >= first.length;
-    const filled = inOrder && k < built; // its position is in `ordered`
-    let x, y;
-    if (filled) {
-      // Most points of a zoomed view are out of it: test them before touching anything else.
-      const q = 2 * (k - first.length);
-      x = ordered[q];
-      y = ordered[q + 1];
-      if (!(x >= view.x0 && x <= view.x1 && y >= view.y0 && y <= view.y1)) continue;
+
+  /** Calls visit(i, px, py) for each labelled point in view, in order, until it says stop. */
+  function scan(visit) {
+    for (let k = 0; k < total; k++) {
+      const inOrder = k >= first.length;
+      const filled = inOrder && k < built; // its position is in `ordered`
+      let x, y;
+      if (filled) {
+        // Most points of a zoomed view are out of it: test them before touching anything else.
+        const q = 2 * (k - first.length);
+        x = ordered[q];
+        y = ordered[q + 1];
+        if (!(x >= view.x0 && x <= view.x1 && y >= view.y0 && y <= view.y1)) continue;
+      }
+      const i = inOrder ? order[k - first.length] : first[k];
+      if (i >= n || (inOrder && firstSet?.has(i))) continue;
+      if (!filled) {
+        x = positions[2 * i];
+        y = positions[2 * i + 1];
+      }
+      const px = (x - view.x0) * sx;
+      const py = (view.y1 - y) * sy;
+      if (!(px >= 0 && px <= width && py >= 0 && py <= height)) continue;
+      if (!texts[i]) continue;
+      if (!visit(i, px, py)) return;
     }
-    const i = inOrder ? order[k - first.length] : first[k];
-    if (i >= n || (inOrder && firstSet?.has(i))) continue;
-    if (!filled) {
-      x = positions[2 * i];
-      y = positions[2 * i + 1];
-    }
-    const px = (x - view.x0) * sx;
-    const py = (view.y1 - y) * sy;
-    if (!(px >= 0 && px <= width && py >= 0 && py <= height)) continue;
-    const text = texts[i];
-    if (!text) continue;
-    if (++tries > maxTries) break;
+  }
+
+  const done = new Set(); // points with a label, or tried in the first pass
+  function tryPlacing(i, px, py) {
     const w = widthOf(i);
     const h = BOX_H;
     const r = radius + GAP_PX;
@@ -163,10 +172,31 @@ export function placeLabels(o) {
       { i, x: px - w / 2, y: py + v, w, h }, // below
     ];
     const box = candidates.find(free);
-    if (box) {
-      keep(box);
-      if (placed.length >= maxLabels) break;
-    }
+    if (box) keep(box);
+    return placed.length < maxLabels;
+  }
+
+  // First pass: the first point (in order) of each label-sized cell of the view, so labels
+  // spread over the whole view rather than bunch where the order's first points happen to be.
+  const cellCols = Math.ceil(width / SPREAD_W);
+  const claimed = new Uint8Array(cellCols * Math.ceil(height / SPREAD_H));
+  let going = true;
+  scan((i, px, py) => {
+    const cell = Math.floor(py / SPREAD_H) * cellCols + Math.floor(px / SPREAD_W);
+    if (claimed[cell]) return true;
+    claimed[cell] = 1;
+    done.add(i);
+    going = tryPlacing(i, px, py);
+    return going;
+  });
+  // Then the rest in order, as long as the budget of tries lasts.
+  let tries = 0;
+  if (going) {
+    scan((i, px, py) => {
+      if (done.has(i)) return true;
+      if (++tries > maxTries) return false;
+      return tryPlacing(i, px, py);
+    });
   }
   return placed;
 }

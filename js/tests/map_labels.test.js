@@ -81,7 +81,10 @@ test("points out of view and empty labels are skipped; the bounds hold", () => {
     [2, 3],
   );
   assert.equal(placeLabels({ ...o, maxLabels: 1 }).length, 1);
-  assert.equal(placeLabels({ ...o, maxTries: 1 }).length, 1);
+  // Tries bound the second pass; the first gives each label-sized cell one point.
+  const close = { ...o, positions: Float32Array.of(-10, 5, 10, 10, 50, 25, 50.3, 25) };
+  assert.equal(placeLabels({ ...close, maxTries: 0 }).length, 1);
+  assert.equal(placeLabels({ ...close, maxTries: 1 }).length, 2);
 });
 
 test("followTransform moves the picture with the view", () => {
@@ -225,4 +228,29 @@ test("MapLabels fills the ordered positions a chunk per task; new points start a
   labels.update({ view, positions: moved, radius: 2, theme });
   tasks.shift()();
   assert.equal(stale.built, 0, "a replaced one is not filled");
+});
+
+test("labels spread over the view: a crowd first in order does not take every try", () => {
+  // 300 points piled in one corner come first in the order; one point far away comes last.
+  const n = 301;
+  const positions = new Float32Array(2 * n);
+  for (let i = 0; i < 300; i++)
+    positions.set([2 + (i % 30) * 0.01, 2 + Math.floor(i / 30) * 0.01], 2 * i);
+  positions.set([80, 40], 600);
+  const order = Uint32Array.from({ length: n }, (_, i) => i);
+  const texts = Array.from({ length: n }, (_, i) => `w${i}`);
+  const placed = placeLabels({
+    order,
+    positions,
+    texts,
+    view,
+    width: 400,
+    height: 200,
+    widthOf,
+    maxTries: 10,
+  });
+  assert.ok(
+    placed.some((b) => b.i === 300),
+    "the lone point far away is labelled",
+  );
 });
