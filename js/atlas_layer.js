@@ -88,6 +88,25 @@ function defaultCanvas(w, h) {
   return canvas;
 }
 
+/**
+ * Clears a line one CSS pixel wide between neighbouring tiles (the points show through), so
+ * small tiles that touch (8 × 8 digits) do not run together.
+ * @param {number} dpr canvas pixels per CSS pixel
+ */
+export function cutGaps(ctx, pic, view, kx, ky, target, dpr) {
+  const [x0, x1, y0, y1] = pic.bounds;
+  const [tx, ty, tw, th] = target;
+  const line = Math.max(1, Math.round(dpr));
+  for (let j = 1; j < pic.cols; j++) {
+    const x = (x0 + (j * (x1 - x0)) / pic.cols - view.x0) * kx;
+    if (x > tx && x < tx + tw) ctx.clearRect(Math.round(x - line / 2), ty, line, th);
+  }
+  for (let i = 1; i < pic.rows; i++) {
+    const y = (view.y1 - (y1 - (i * (y1 - y0)) / pic.rows)) * ky;
+    if (y > ty && y < ty + th) ctx.clearRect(tx, Math.round(y - line / 2), tw, line);
+  }
+}
+
 export class AtlasLayer {
   /**
    * @param {HTMLCanvasElement} canvas `canvas.lm-atlas`
@@ -326,6 +345,7 @@ export class AtlasLayer {
     // Enlarged tiles keep their pixels sharp (8 × 8 digits); shrunk ones are smoothed.
     ctx.imageSmoothingEnabled = target[2] < source[2] || target[3] < source[3];
     ctx.drawImage(pic.canvas, ...source, ...target);
+    cutGaps(ctx, pic, view, kx, ky, target, this.canvas.width / Math.max(1, this.width));
     // Settle → painted, for the benchmarks (`shown.ms`): the first time it reaches the map.
     if (pic.ms === undefined) pic.ms = this.now() - pic.t0;
   }

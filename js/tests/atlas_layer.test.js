@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { AtlasLayer, gridFor, pageTiles, tileCentres } from "../atlas_layer.js";
+import { AtlasLayer, cutGaps, gridFor, pageTiles, tileCentres } from "../atlas_layer.js";
 import { parseClientDecoder } from "../client_decoder.js";
 import { GLYPH_SIZE, RAW_RGBA, recordGlyph, sharedFeatures, tilePixels } from "../tile_glyphs.js";
 
@@ -147,14 +147,17 @@ test("draw paints the picture at its bounds in the view, and only when something
   layer.settled(VIEW);
   layer.receive(...reply(1, 2, 3));
   const picture = log.made.at(-1);
+  const lastDraw = () => canvas.calls.filter((c) => c[0] === "draw").at(-1);
   layer.draw(VIEW);
-  assert.deepEqual(canvas.calls.at(-1), ["draw", picture, 0, 0, 6, 4, 0, 0, 1920, 1280]);
+  assert.deepEqual(lastDraw(), ["draw", picture, 0, 0, 6, 4, 0, 0, 1920, 1280]);
+  // Then a line cut between the tiles (2 rows, 3 columns: 2 + 1 lines).
+  assert.equal(canvas.calls.slice(-3).filter((c) => c[0] === "clear").length, 3);
   assert.equal(canvas.getContext().imageSmoothingEnabled, false, "enlarged pixels stay sharp");
   const calls = canvas.calls.length;
   layer.draw(VIEW);
   assert.equal(canvas.calls.length, calls, "the same frame paints nothing");
   layer.draw(moved(3)); // panned right by a quarter: the picture's right 3/4 shows at the left
-  assert.deepEqual(canvas.calls.at(-1), ["draw", picture, 1.5, 0, 4.5, 4, 0, 0, 1440, 1280]);
+  assert.deepEqual(lastDraw(), ["draw", picture, 1.5, 0, 4.5, 4, 0, 0, 1440, 1280]);
   layer.draw(moved(30)); // out of view: nothing drawn, the canvas cleared
   assert.equal(canvas.calls.at(-1)[0], "clear");
   layer.setOn(false);
@@ -329,4 +332,17 @@ test("shown.ms: from the settle that asked for a picture to its first paint on t
   page.clock.now += 12.345;
   page.layer.draw({ x0: 0, x1: 4, y0: 0, y1: 2 });
   assert.equal(page.layer.shown.ms, 12.35, "decoded in the page: rounded to 0.01 ms");
+});
+
+test("a line is cut between neighbouring tiles, none at the picture's edges", () => {
+  const cleared = [];
+  const ctx = { clearRect: (...r) => cleared.push(r) };
+  const pic = { bounds: [0, 3, 0, 2], rows: 2, cols: 3 };
+  const view = { x0: 0, x1: 3, y0: 0, y1: 2 };
+  cutGaps(ctx, pic, view, 100, 100, [0, 0, 300, 200], 1);
+  assert.deepEqual(cleared, [
+    [100, 0, 1, 200],
+    [200, 0, 1, 200],
+    [0, 100, 300, 1],
+  ]);
 });
