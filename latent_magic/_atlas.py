@@ -89,32 +89,51 @@ class Atlas:
                 "this atlas's outputs are not shown as images (records, or a preview "
                 "function's own drawings); read atlas.outputs instead."
             )
-        if gap < 0 or scale < 1:
-            raise ValueError(f"gap must be 0 or more and scale 1 or more; got {gap}, {scale}.")
-        shape, value_range = self.layout.shape, self.layout.value_range
-        tiles = [
-            to_uint8_image(np.asarray(self.outputs[i, j]), shape, value_range)
-            for i in range(self.rows)
-            for j in range(self.cols)
-        ]
-        h, w = tiles[0].shape[0] * scale, tiles[0].shape[1] * scale
-        size = (self.rows * (h + gap) - gap, self.cols * (w + gap) - gap, *tiles[0].shape[2:])
-        mosaic = np.full(size, 255, np.uint8)
-        for k, tile in enumerate(tiles):
-            i, j = divmod(k, self.cols)
-            big = np.repeat(np.repeat(tile, scale, axis=0), scale, axis=1)
-            mosaic[i * (h + gap) : i * (h + gap) + h, j * (w + gap) : j * (w + gap) + w] = big
-        return mosaic
+        return mosaic(self.outputs, self.layout, gap, scale)
 
     def _repr_png_(self) -> bytes | None:
         """The mosaic for a notebook, enlarged by whole pixels when small (8 × 8 digits make a
         96 × 64 picture), a white line between tiles; None when the outputs are not images."""
-        if self.layout is None:
-            return None
-        layout = self.layout
-        first = to_uint8_image(np.asarray(self.outputs[0, 0]), layout.shape, layout.value_range)
-        side = max(first.shape[0] * self.rows, first.shape[1] * self.cols)
-        return encode_png(self.image(gap=1, scale=max(1, _SHOWN_SIDE // side)))
+        return None if self.layout is None else mosaic_png(self.outputs, self.layout)
+
+
+def image_layout(space: LatentSpace) -> ImageLayout | None:
+    """How the space's decoded outputs are shown as images, or None when they are not."""
+    renderer = space.renderer
+    if isinstance(renderer, ImageRenderer):
+        return ImageLayout(renderer.shape, renderer.value_range)
+    return None
+
+
+def mosaic(outputs: np.ndarray, layout: ImageLayout, gap: int = 0, scale: int = 1) -> np.ndarray:
+    """A grid of decoded outputs ``(rows, cols, ...)`` as one picture, row 0 at the top:
+    ``(rows·h, cols·w)`` or ``(rows·h, cols·w, C)`` uint8, each tile scaled as its preview is
+    (``layout``), enlarged ``scale`` times (whole pixels), ``gap`` pixels of white between."""
+    if gap < 0 or scale < 1:
+        raise ValueError(f"gap must be 0 or more and scale 1 or more; got {gap}, {scale}.")
+    rows, cols = outputs.shape[:2]
+    tiles = [
+        to_uint8_image(np.asarray(outputs[i, j]), layout.shape, layout.value_range)
+        for i in range(rows)
+        for j in range(cols)
+    ]
+    h, w = tiles[0].shape[0] * scale, tiles[0].shape[1] * scale
+    size = (rows * (h + gap) - gap, cols * (w + gap) - gap, *tiles[0].shape[2:])
+    picture = np.full(size, 255, np.uint8)
+    for k, tile in enumerate(tiles):
+        i, j = divmod(k, cols)
+        big = np.repeat(np.repeat(tile, scale, axis=0), scale, axis=1)
+        picture[i * (h + gap) : i * (h + gap) + h, j * (w + gap) : j * (w + gap) + w] = big
+    return picture
+
+
+def mosaic_png(outputs: np.ndarray, layout: ImageLayout) -> bytes:
+    """The mosaic as a notebook shows it: PNG, a white line between tiles, enlarged by whole
+    pixels when small (8 × 8 digits in a 12 × 8 grid make a 96 × 64 picture)."""
+    rows, cols = outputs.shape[:2]
+    first = to_uint8_image(np.asarray(outputs[0, 0]), layout.shape, layout.value_range)
+    side = max(first.shape[0] * rows, first.shape[1] * cols)
+    return encode_png(mosaic(outputs, layout, gap=1, scale=max(1, _SHOWN_SIDE // side)))
 
 
 def atlas_positions(bounds: Bounds, rows: int, cols: int) -> np.ndarray:
@@ -146,15 +165,12 @@ def decode_grid(space: LatentSpace, rows: int, cols: int, bounds: Any) -> Atlas:
             "lifts to latents with inf or NaN values: it is too far out on this map."
         )
     outputs = decode_latents(space, latents)
-    layout = None
-    if isinstance(space.renderer, ImageRenderer):
-        layout = ImageLayout(space.renderer.shape, space.renderer.value_range)
     return Atlas(
         _read_only(latents.reshape(rows, cols, -1)),
         _read_only(positions),
         _read_only(outputs.reshape(rows, cols, *outputs.shape[1:])),
         checked,
-        layout,
+        image_layout(space),
     )
 
 
