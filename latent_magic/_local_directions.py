@@ -60,7 +60,9 @@ def local_directions(latents: Any, k: int = 3, name: str = "local") -> list[Dire
         raise ValueError(f"k must be a positive integer (directions wanted); got {k}.")
     if not isinstance(name, str):
         raise TypeError(f"name must be a string; got {name!r}.")
-    Z = as_latents(latents, "the region's latents")
+    shape = np.shape(latents)
+    empty = len(shape) == 2 and shape[0] == 0  # an empty selection is told as one
+    Z = np.zeros((0, 0)) if empty else as_latents(latents, "the region's latents")
     n = Z.shape[0]
     if n < 2:
         raise ValueError(

@@ -113,7 +113,7 @@ def test_the_lead_widget_can_pass_a_selection_of_its_latents(frontend, digits, d
     ("latents", "k", "error", "words"),
     [
         (np.ones((1, 4)), 3, ValueError, "at least 2 latents; got 1. Select more points."),
-        (np.zeros((0, 4)), 3, ValueError, "at least one vector"),
+        (np.zeros((0, 4)), 3, ValueError, "at least 2 latents; got 0. Select more points."),
         (np.ones(4), 3, ValueError, "must be a 2-D array of shape (n, d); got shape (4,)"),
         ([[0.0, 1.0], [np.nan, 2.0]], 3, ValueError, "hold NaN or infinite values (1 rows: 1)"),
         ([[0.0, 1.0], [1.0, np.inf]], 3, ValueError, "NaN or infinite"),
