@@ -16,9 +16,11 @@ from typing import TYPE_CHECKING, Any
 from ._adapters import adapt, register_adapter
 from ._arithmetic import ArithmeticResult, arithmetic
 from ._atlas import Atlas
+from ._closed_form import closed_form_directions
 from ._direction import Direction
 from ._directions import direction, principal_directions
 from ._expression import ExpressionError
+from ._interpolate import Interpolation
 from ._latent_model import CannotDecodeError, LatentModel
 from ._options import ExploreOptions
 from ._search import SearchResult
@@ -34,6 +36,7 @@ __all__ = [
     "Direction",
     "ExploreOptions",
     "ExpressionError",
+    "Interpolation",
     "LatentExplorer",
     "LatentModel",
     "SearchResult",
@@ -41,6 +44,7 @@ __all__ = [
     "__version__",
     "adapt",
     "arithmetic",
+    "closed_form_directions",
     "direction",
     "explore",
     "load_ipython_extension",
