@@ -4,9 +4,11 @@
 // the rest: each label goes beside its point, right, left, above or below, where it overlaps
 // no label placed before it; one that fits nowhere waits until zooming in makes room.
 // While the view moves the placed labels move with it (a CSS transform of their canvas), so a
-// pan frame costs them nothing. For a million labels a placement stays a few milliseconds: the
-// positions are read in the order's order from a copy (filled in the background), and a
-// label's width is the sum of its characters' (each measured once), not a text measured anew.
+// pan frame costs them nothing. For a million labels a placement stays within a frame's
+// budget: the positions are read in the order's order from a copy (made once per points and
+// order, in one pass), the order is read once (the first pass notes for the second the points
+// it passes over, before their labels are read), and a label's width is the sum of its
+// characters' (each measured once), not a text measured anew.
 
 import { sizeCanvas } from "./dom.js";
 
@@ -93,37 +95,40 @@ export function placeLabels(o) {
   const buckets = new Map(); // bucket number → indices into placed
   const n = positions.length >> 1;
 
-  function bucketsOf(b, fn) {
-    const c0 = Math.max(0, Math.floor(b.x / BUCKET_PX));
-    const c1 = Math.floor((b.x + b.w) / BUCKET_PX);
-    const r0 = Math.max(0, Math.floor(b.y / BUCKET_PX));
-    const r1 = Math.floor((b.y + b.h) / BUCKET_PX);
-    for (let r = r0; r <= r1; r++) {
-      for (let c = c0; c <= c1; c++) if (fn(r * cols + c)) return true;
-    }
-    return false;
-  }
-  function free(b) {
-    if (b.x < 0 || b.y < 0 || b.x + b.w > width || b.y + b.h > height) return false;
-    return !bucketsOf(b, (k) => {
-      const here = buckets.get(k);
-      if (!here) return false;
-      for (const j of here) {
-        const p = placed[j];
-        if (b.x < p.x + p.w && p.x < b.x + b.w && b.y < p.y + p.h && p.y < b.y + b.h) return true;
+  /** Whether a box x, y, w, h (CSS px) is inside the canvas and overlaps no placed label. */
+  function free(x, y, w, h) {
+    if (x < 0 || y < 0 || x + w > width || y + h > height) return false;
+    const c0 = Math.floor(x / BUCKET_PX);
+    const c1 = Math.floor((x + w) / BUCKET_PX);
+    const r1 = Math.floor((y + h) / BUCKET_PX);
+    for (let r = Math.floor(y / BUCKET_PX); r <= r1; r++) {
+      for (let c = c0; c <= c1; c++) {
+        const here = buckets.get(r * cols + c);
+        if (here === undefined) continue;
+        for (const j of here) {
+          const p = placed[j];
+          if (x < p.x + p.w && p.x < x + w && y < p.y + p.h && p.y < y + h) return false;
+        }
       }
-      return false;
-    });
+    }
+    return true;
   }
-  function keep(b) {
+  /** Places label i's box at x, y if it is free there; returns whether it did. */
+  function placeAt(i, x, y, w, h) {
+    if (!free(x, y, w, h)) return false;
     const j = placed.length;
-    placed.push(b);
-    bucketsOf(b, (k) => {
-      const here = buckets.get(k);
-      if (here) here.push(j);
-      else buckets.set(k, [j]);
-      return false;
-    });
+    placed.push({ i, x, y, w, h });
+    const c0 = Math.floor(x / BUCKET_PX);
+    const c1 = Math.floor((x + w) / BUCKET_PX);
+    const r1 = Math.floor((y + h) / BUCKET_PX);
+    for (let r = Math.floor(y / BUCKET_PX); r <= r1; r++) {
+      for (let c = c0; c <= c1; c++) {
+        const here = buckets.get(r * cols + c);
+        if (here) here.push(j);
+        else buckets.set(r * cols + c, [j]);
+      }
+    }
+    return true;
   }
 
   const first = o.first ?? new Uint32Array(0);
@@ -132,82 +137,113 @@ export function placeLabels(o) {
   const built = ordered === null ? 0 : first.length + o.ordered.built;
   const total = first.length + order.length;
 
-  /** Calls visit(i, px, py) for each labelled point in view, in order, until it says stop. */
-  function scan(visit) {
-    for (let k = 0; k < total; k++) {
+  // The cells a first pass gives one label each (see below).
+  const cellCols = Math.ceil(width / SPREAD_W);
+  const cellRows = Math.ceil(height / SPREAD_H);
+  const claimed = new Uint8Array(cellCols * cellRows);
+  // The points in view the first pass passes over (their cell claimed), in order, for the
+  // second: it tries at most `maxTries` of them, so it need not read the order again. Once
+  // this is full, the second pass reads on from `resumeAt`.
+  const later = new Int32Array(maxTries + 1);
+  let laterCount = 0;
+  let resumeAt = -1;
+
+  /**
+   * Calls visit(i, px, py, cell) for each labelled point in view among the order's entries
+   * `from`, `from + 1`, … (or the entries `ks`, `count` of them), until it says stop; returns
+   * false if it did. With `spread` (the first pass), a point in a claimed cell is passed over
+   * (noted in `later`) before its index or text is read: a million points in view then cost a
+   * sequential read each, not a scattered one (`texts[i]` of a million strings).
+   */
+  function scan(visit, spread, from, ks, count) {
+    const end = ks ? count : total;
+    const { x0, y1 } = view;
+    for (let m = ks ? 0 : from; m < end; m++) {
+      const k = ks ? ks[m] : m;
       const inOrder = k >= first.length;
       const filled = inOrder && k < built; // its position is in `ordered`
+      let i = -1;
       let x, y;
       if (filled) {
-        // Most points of a zoomed view are out of it: test them before touching anything else.
         const q = 2 * (k - first.length);
         x = ordered[q];
         y = ordered[q + 1];
-        if (!(x >= view.x0 && x <= view.x1 && y >= view.y0 && y <= view.y1)) continue;
-      }
-      const i = inOrder ? order[k - first.length] : first[k];
-      if (i >= n || (inOrder && firstSet?.has(i))) continue;
-      if (!filled) {
+      } else {
+        i = inOrder ? order[k - first.length] : first[k];
+        if (i >= n) continue;
         x = positions[2 * i];
         y = positions[2 * i + 1];
       }
-      const px = (x - view.x0) * sx;
-      const py = (view.y1 - y) * sy;
-      if (!(px >= 0 && px <= width && py >= 0 && py <= height)) continue;
+      const px = (x - x0) * sx;
+      const py = (y1 - y) * sy;
+      // Most points of a zoomed view are out of it: tested before anything else is read, in
+      // one branch, not four (each would be mispredicted in turn: the order is not spatial).
+      if (((px >= 0) & (px <= width) & (py >= 0) & (py <= height)) === 0) continue;
+      let cell = -1;
+      if (spread) {
+        const col = (px * (1 / SPREAD_W)) | 0; // px, py >= 0: floor
+        const row = (py * (1 / SPREAD_H)) | 0;
+        cell =
+          (row < cellRows ? row : cellRows - 1) * cellCols + (col < cellCols ? col : cellCols - 1);
+        if (claimed[cell]) {
+          if (laterCount < later.length) later[laterCount++] = k;
+          else if (resumeAt < 0) resumeAt = k;
+          continue;
+        }
+      }
+      if (i < 0) i = order[k - first.length];
+      if (i >= n || (inOrder && firstSet?.has(i))) continue;
       if (!texts[i]) continue;
-      if (!visit(i, px, py)) return;
+      if (!visit(i, px, py, cell)) return false;
     }
+    return true;
   }
 
-  const done = new Set(); // points with a label, or tried in the first pass
   function tryPlacing(i, px, py) {
     const w = widthOf(i);
     const h = BOX_H;
     const r = radius + GAP_PX;
     const v = Math.max(r, h / 2 + 1); // above and below clear the labels to the sides
-    const candidates = [
-      { i, x: px + r, y: py - h / 2, w, h }, // right
-      { i, x: px - r - w, y: py - h / 2, w, h }, // left
-      { i, x: px - w / 2, y: py - v - h, w, h }, // above
-      { i, x: px - w / 2, y: py + v, w, h }, // below
-    ];
-    const box = candidates.find(free);
-    if (box) keep(box);
+    // Right, left, above, below: the first free place (no box made for those tried).
+    placeAt(i, px + r, py - h / 2, w, h) ||
+      placeAt(i, px - r - w, py - h / 2, w, h) ||
+      placeAt(i, px - w / 2, py - v - h, w, h) ||
+      placeAt(i, px - w / 2, py + v, w, h);
     return placed.length < maxLabels;
   }
 
   // First pass: the first point (in order) of each label-sized cell of the view, so labels
   // spread over the whole view rather than bunch where the order's first points happen to be.
-  const cellCols = Math.ceil(width / SPREAD_W);
-  const claimed = new Uint8Array(cellCols * Math.ceil(height / SPREAD_H));
-  let going = true;
-  scan((i, px, py) => {
-    const cell = Math.floor(py / SPREAD_H) * cellCols + Math.floor(px / SPREAD_W);
-    if (claimed[cell]) return true;
-    claimed[cell] = 1;
-    done.add(i);
-    going = tryPlacing(i, px, py);
-    return going;
-  });
+  const done = new Set(); // points the first pass tried: the second skips them
+  const going = scan(
+    (i, px, py, cell) => {
+      claimed[cell] = 1;
+      done.add(i);
+      return tryPlacing(i, px, py);
+    },
+    true,
+    0,
+  );
   // Then the rest in order, as long as the budget of tries lasts.
   let tries = 0;
-  if (going) {
-    scan((i, px, py) => {
-      if (done.has(i)) return true;
-      if (++tries > maxTries) return false;
-      return tryPlacing(i, px, py);
-    });
+  const rest = (i, px, py) => {
+    if (done.has(i)) return true;
+    if (++tries > maxTries) return false;
+    return tryPlacing(i, px, py);
+  };
+  if (going && scan(rest, false, 0, later, laterCount) && resumeAt >= 0) {
+    scan(rest, false, resumeAt);
   }
   return placed;
 }
 
-/** Order entries copied per task while the ordered positions are filled in. */
+/** Order entries `OrderedPositions.fill` copies by default. */
 export const FILL_CHUNK = 65536;
 
 /**
  * The positions of the points in `order`'s order, interleaved x, y (NaN for an index beyond
- * the points): what `placeLabels` reads in sequence. Filled a chunk at a time (`fill`), so
- * no frame pays for a million scattered reads; `placeLabels` reads the rest in place.
+ * the points): what `placeLabels` reads in sequence. Filled by `fill` (in part: `placeLabels`
+ * reads the rest in place).
  */
 export class OrderedPositions {
   /**
@@ -250,10 +286,8 @@ export function followTransform(laid, view, width, height) {
 export class MapLabels {
   /**
    * @param {HTMLCanvasElement} canvas
-   * @param {{schedule?: (fn: () => void) => void}} [options] runs `fn` in a later task
    */
-  constructor(canvas, options = {}) {
-    this.schedule = options.schedule ?? ((fn) => setTimeout(fn, 0));
+  constructor(canvas) {
     this.canvas = canvas;
     this.ctx = canvas.getContext("2d");
     this.texts = [];
@@ -371,21 +405,18 @@ export class MapLabels {
   }
 
   /**
-   * The positions in the order's order, made again only when the points or order change and
-   * filled a chunk per task from then on.
+   * The positions in the order's order, made again only when the points or order change, and
+   * filled at once: a placement reads every point's position (the first pass finds each cell's
+   * first point), and one copying pass costs a third of a placement reading a million of them
+   * in place, scattered (its reads wait on one another; the copy's do not).
    */
   orderedFor(positions) {
     const o = this.ordered;
     if (o && o.positions === positions && o.version === this.version) return o;
     const made = new OrderedPositions(positions, this.order);
     made.version = this.version;
+    made.fill(this.order.length);
     this.ordered = made;
-    const step = () => {
-      if (this.ordered !== made) return; // the points or order changed: a newer one fills
-      made.fill();
-      if (!made.done) this.schedule(step);
-    };
-    this.schedule(step);
     return made;
   }
 

@@ -187,10 +187,9 @@ function labelsCanvas() {
   return { canvas: { width: 0, height: 0, style: {}, getContext: () => ctx }, ctx, written };
 }
 
-test("MapLabels fills the ordered positions a chunk per task; new points start again", () => {
-  const tasks = [];
+test("MapLabels copies the ordered positions once; new points or a new order copy again", () => {
   const { canvas, ctx, written } = labelsCanvas();
-  const labels = new MapLabels(canvas, { schedule: (fn) => tasks.push(fn) });
+  const labels = new MapLabels(canvas);
   const n = FILL_CHUNK + 10;
   const positions = clusteredPoints(n, 2);
   labels.setTexts(
@@ -205,14 +204,8 @@ test("MapLabels fills the ordered positions a chunk per task; new points start a
   const placed = labels.published();
   assert.ok(placed.length > 10);
   assert.equal(written.length, placed.length);
-  assert.equal(tasks.length, 1, "filling waits for a later task");
   const ordered = labels.ordered;
-  assert.equal(ordered.built, 0);
-  tasks.shift()();
-  assert.equal(ordered.built, FILL_CHUNK);
-  tasks.shift()();
-  assert.ok(ordered.done);
-  assert.equal(tasks.length, 0, "done: nothing more scheduled");
+  assert.ok(ordered.done, "copied at once: the placement reads every position");
   assert.equal(ctx.measured, 11, "characters measured (w, 0-9), not labels");
   labels.setOn(false);
   labels.setOn(true);
@@ -222,12 +215,15 @@ test("MapLabels fills the ordered positions a chunk per task; new points start a
   const moved = positions.map((v) => v + 0.5);
   labels.update({ view, positions: moved, radius: 2, theme });
   assert.notEqual(labels.ordered, ordered);
-  assert.equal(tasks.length, 1);
+  assert.ok(labels.ordered.done);
+  const before = labels.ordered;
   labels.setOrder(Uint32Array.from({ length: n }, (_, i) => i));
-  const stale = labels.ordered;
   labels.update({ view, positions: moved, radius: 2, theme });
-  tasks.shift()();
-  assert.equal(stale.built, 0, "a replaced one is not filled");
+  assert.notEqual(labels.ordered, before, "a new order: copied again");
+  assert.deepEqual(
+    Array.from(labels.ordered.values.subarray(0, 4)),
+    Array.from(moved.subarray(0, 4)),
+  );
 });
 
 test("labels spread over the view: a crowd first in order does not take every try", () => {
@@ -253,4 +249,35 @@ test("labels spread over the view: a crowd first in order does not take every tr
     placed.some((b) => b.i === 300),
     "the lone point far away is labelled",
   );
+});
+
+test("the second pass reads on past the points the first passed over, however many", () => {
+  // One cell of the view: point 0 claims it; ten points without a label (no tries) are passed
+  // over before point 11, more than the second pass's note of them holds (maxTries + 1).
+  const n = 12;
+  const positions = new Float32Array(2 * n);
+  positions.set([37.5, 27.5], 0); // px (150, 90)
+  for (let i = 1; i <= 10; i++) positions.set([50, 25], 2 * i); // px (200, 100)
+  positions.set([37.5, 23], 22); // px (150, 108): its label fits under point 0's
+  const order = Uint32Array.from({ length: n }, (_, i) => i);
+  const texts = Array.from({ length: n }, (_, i) => (i >= 1 && i <= 10 ? "" : `w${i}`));
+  const ordered = new OrderedPositions(positions, order);
+  ordered.fill();
+  for (const o of [undefined, ordered]) {
+    const placed = placeLabels({
+      order,
+      ordered: o,
+      positions,
+      texts,
+      view,
+      width: 400,
+      height: 200,
+      widthOf,
+      maxTries: 2,
+    });
+    assert.deepEqual(
+      placed.map((b) => b.i),
+      [0, 11],
+    );
+  }
 });
