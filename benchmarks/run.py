@@ -331,6 +331,11 @@ def main(argv: list[str] | None = None) -> int:
         help="which groups to run: map, preview, kernel, meaning (comma separated)",
     )
     p.add_argument(
+        "--meaning",
+        default="labels,thumbnails,atlas",
+        help="which parts of the meaning group: labels, thumbnails, atlas (comma separated)",
+    )
+    p.add_argument(
         "--write",
         default=None,
         help="markdown file for the results (default docs/benchmarks.md; "
@@ -371,6 +376,8 @@ def main(argv: list[str] | None = None) -> int:
     kernel_n = 100_000 if a.quick else 1_000_000
     labels_n = 100_000 if a.quick else 1_000_000  # meaning: points with distinct labels
     label_cycles = 1 if a.quick else 3  # zoomed, panned, deep, full views per cycle
+    thumbs_n = 20_000 if a.quick else 100_000  # meaning: image points with pictures
+    thumbs_regions = 10 if a.quick else 30  # settled views of the pictures' tour
     atlas_settles = 3 if a.quick else 10
     atlas_diy_reps = 1 if a.quick else 3
     write = a.write if a.write is not None else (None if a.quick else "docs/benchmarks.md")
@@ -410,13 +417,19 @@ def main(argv: list[str] | None = None) -> int:
                         )
                         results["preview"][model] = r.summary()
                 if "meaning" in only:
-                    from .meaning import measure_atlas, measure_labels
+                    from .meaning import measure_atlas, measure_labels, measure_thumbnails
 
                     results["meaning"] = {"atlas": {}}
-                    log(f"[bench] meaning: labels on {labels_n:,} points")
-                    r = measure_labels(lab, labels_n, pan_steps, label_cycles)
-                    results["meaning"]["labels"] = r.summary()
-                    for where in ("kernel", "page"):
+                    parts = set(a.meaning.split(","))
+                    if "labels" in parts:
+                        log(f"[bench] meaning: labels on {labels_n:,} points")
+                        r = measure_labels(lab, labels_n, pan_steps, label_cycles)
+                        results["meaning"]["labels"] = r.summary()
+                    if "thumbnails" in parts:
+                        log(f"[bench] meaning: pictures on {thumbs_n:,} image points")
+                        r = measure_thumbnails(lab, thumbs_n, pan_steps, thumbs_regions)
+                        results["meaning"]["thumbnails"] = r.summary()
+                    for where in ("kernel", "page") if "atlas" in parts else ():
                         log(f"[bench] meaning: atlas decoded in the {where}")
                         r = measure_atlas(lab, where, atlas_settles, atlas_diy_reps)
                         results["meaning"]["atlas"][where] = r.summary()

@@ -3,7 +3,8 @@
 // asks the kernel for the pictures of the points in view it does not hold yet (one request in
 // flight; a newer view replaces the pending one) and keeps at most MAX_CACHED of them, the
 // least recently drawn going first. While the view moves the drawn pictures move with it (a
-// CSS transform), as the labels do.
+// CSS transform), as the labels do. What it holds and how long it took are published on its
+// canvas (`observe`): for the benchmarks and the e2e tests.
 
 import { makeCanvas, sizeCanvas } from "./dom.js";
 import { followTransform } from "./map_labels.js";
@@ -102,6 +103,25 @@ export class Thumbnails {
     this.width = 1;
     this.height = 1;
     this.dpr = 1;
+    this.now = host.now ?? (() => performance.now());
+    this.drawMs = 0; // the last settled redraw (update: points in view, asking, painting)
+    this.lastView = null; // the last settled view drawn for
+    this.waiting = null; // {t0, replied, receiveMs}: a view's pictures asked for, not all painted
+    this.shown = null; // {id, ms, replyMs, receiveMs, points}: that view, all painted
+    this.shownCount = 0;
+  }
+
+  /**
+   * Publishes on the canvas (`data-cached`, `data-draw-ms`, `data-shown`) what it holds and
+   * how long its last redraw and its last settle → pictures painted took.
+   */
+  observe() {
+    const d = this.canvas.dataset;
+    if (!d) return;
+    d.cached = String(this.cache.size);
+    d.drawMs = this.drawMs.toFixed(2);
+    if (this.shown) d.shown = JSON.stringify(this.shown);
+    else delete d.shown;
   }
 
   setSpec(spec) {
@@ -109,7 +129,9 @@ export class Thumbnails {
     this.spec = ok ? spec : null;
     this.cache.clear();
     this.pending = null;
+    this.waiting = null;
     this.clear();
+    this.observe();
   }
 
   setOn(on) {
@@ -155,6 +177,7 @@ export class Thumbnails {
   update(view, grid) {
     if (!this.on || !this.spec || !grid || !this.ctx) {
       if (this.laid || this.drawn.length) this.clear();
+      this.waiting = null;
       return false;
     }
     const key = `${view.x0} ${view.x1} ${view.y0} ${view.y1} ${this.cache.size} ${grid.xy.length}`;
@@ -162,16 +185,37 @@ export class Thumbnails {
       if (this.canvas.style.transform) this.canvas.style.transform = "";
       return false;
     }
+    const t0 = this.now();
+    const newView = !sameView(this.lastView, view); // not a redraw for pictures that came
+    this.lastView = view;
     const points = pointsInView(grid, view, MAX_IN_VIEW);
     if (points === null) {
       this.clear();
       this.laid = { view, key };
+      this.waiting = null;
+      this.drawMs = this.now() - t0;
+      this.observe();
       return true;
     }
     const missing = points.filter((i) => !this.cache.has(i));
     if (missing.length) this.ask(missing.slice(0, MAX_PER_REQUEST));
     this.paint(view, grid.xy, points);
     this.laid = { view, key };
+    const t1 = this.now();
+    this.drawMs = t1 - t0;
+    // Settle → every picture in view painted, for a view that had to ask for some.
+    if (newView) this.waiting = missing.length ? { t0, replied: null, receiveMs: 0 } : null;
+    if (this.waiting && this.drawn.length === points.length) {
+      this.shown = {
+        id: ++this.shownCount,
+        ms: round2(t1 - this.waiting.t0),
+        replyMs: round2(this.waiting.replied - this.waiting.t0),
+        receiveMs: round2(this.waiting.receiveMs),
+        points: points.length,
+      };
+      this.waiting = null;
+    }
+    this.observe();
     return true;
   }
 
@@ -212,6 +256,7 @@ export class Thumbnails {
   /** A `thumbnails` reply: the pictures are kept; whatever is pending goes out. */
   receive(msg, buffers) {
     if (this.inFlight === null || msg?.id !== this.inFlight.id) return false;
+    const t0 = this.now();
     this.inFlight = null;
     const b = buffers?.[0];
     const { width: w, height: h } = msg;
@@ -236,6 +281,10 @@ export class Thumbnails {
         this.cache.put(i, picture);
       });
       this.laid = null; // drawn again with them
+      if (this.waiting) {
+        this.waiting.replied = this.now();
+        this.waiting.receiveMs = this.waiting.replied - t0; // the pictures made from it
+      }
       this.changed();
     }
     const next = this.pending?.filter((i) => !this.cache.has(i));
@@ -258,4 +307,12 @@ export class Thumbnails {
 
 function round1(v) {
   return Math.round(v * 10) / 10;
+}
+
+function round2(v) {
+  return Math.round(v * 100) / 100;
+}
+
+function sameView(a, b) {
+  return a != null && a.x0 === b.x0 && a.x1 === b.x1 && a.y0 === b.y0 && a.y1 === b.y1;
 }
