@@ -67,10 +67,16 @@ def test_an_mlp_decoder_previews_in_the_page_while_the_kernel_is_busy(open_noteb
     nb, view = open_map(open_notebook, MLP_GENERATOR, 500, run_timeout=180)
     points = view.points()
     spots = view.empty_spots(points, 2, clearance=15.0)
-    # The kernel is busy for a while: every preview below is decoded by the page alone.
-    busy = threading.Thread(target=nb.kernel.execute, args=("import time; time.sleep(8)",))
+    # The kernel answers previews only after a long while: every preview below is decoded by
+    # the page alone. (A sleeping cell would not do: JupyterLab 4 sends widget messages to a
+    # kernel subshell, which answers them while a cell runs.)
+    nb.kernel.execute(
+        "import time\n"
+        "_decode = w._requests._handlers['decode']\n"
+        "w._requests._handlers['decode'] = lambda c, b: (time.sleep(8), _decode(c, b))"
+    )
+    busy = threading.Thread(target=time.sleep, args=(8,))
     busy.start()
-    time.sleep(0.5)
     shown = []
     for spot in spots:
         view.hover(spot)
@@ -83,9 +89,10 @@ def test_an_mlp_decoder_previews_in_the_page_while_the_kernel_is_busy(open_noteb
         assert coords_ink > 50, "the coordinates are not painted"
         assert distance_ink == 0, "a distance line from another spot is shown"
         assert view.root.locator(".lm-preview-caption").inner_text().startswith("x ")
-    assert busy.is_alive(), "the kernel was free: the previews may have come from it"
+    assert busy.is_alive(), "the kernel's answers were due: the previews may have come from it"
     nb.screenshot("mlp-client-preview", locator=view.root)
     busy.join()
+    nb.kernel.execute("w._requests._handlers['decode'] = _decode")
     for spot, pixels in zip(spots, shown, strict=True):
         expected = view.decoded_pixels(spot)
         assert pixels.shape == expected.shape == (16, 16)
