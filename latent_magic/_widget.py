@@ -555,11 +555,13 @@ class LatentExplorer(anywidget.AnyWidget):
         ``(rows, cols, 2)``, ``.outputs`` ``(rows, cols, ...)``; ``.image()`` is the mosaic
         (an image-like atlas shows itself in a notebook)."""
         if bounds is None:
-            bounds = self.view if self.view is not None else self._whole_map()
+            bounds = self.view if self.view is not None else self.extent
         return decode_grid(self._space, rows, cols, bounds)
 
-    def _whole_map(self) -> tuple[float, float, float, float]:
-        """The map's extent with a 5 % margin (as the page fits it before any view is shown)."""
+    @property
+    def extent(self) -> tuple[float, float, float, float]:
+        """``(x0, x1, y0, y1)``: the whole map with a 5 % margin, as the page first fits it
+        (``w.atlas(bounds=w.extent)`` reads the same with or without a page showing it)."""
         points = self._space.points[np.isfinite(self._space.points).all(axis=1)]
         if len(points) == 0:
             return (-1.0, 1.0, -1.0, 1.0)

@@ -331,3 +331,16 @@ def test_an_atlas_of_a_small_pca_needs_no_image_shape_for_records(frontend):
     atlas = decode_grid(w._space, 2, 2, (-1, 1, -1, 1))
     assert atlas.outputs.shape == (2, 2, 4)
     assert atlas_tiles(w._space, atlas).features == [f"feature {i}" for i in range(4)]
+
+
+def test_the_default_region_is_the_pages_view_else_the_whole_map(widget, frontend):
+    whole = widget.atlas(2, 2)
+    assert whole.bounds == widget.extent
+    x0, x1, y0, y1 = widget.extent
+    assert x0 < widget.points[:, 0].min()
+    assert widget.points[:, 0].max() < x1
+    assert y0 < widget.points[:, 1].min()
+    assert widget.points[:, 1].max() < y1
+    frontend.update(widget, _view=[-1.0, 2.0, -0.5, 0.5])
+    assert widget.atlas(2, 2).bounds == (-1.0, 2.0, -0.5, 0.5)
+    assert widget.atlas(2, 2, bounds=widget.extent).bounds == whole.bounds
