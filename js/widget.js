@@ -406,6 +406,7 @@ function render({ model, el: host }) {
     const on = Boolean(model.get("show_thumbnails")) && thumbs.available;
     thumbs.setOn(on);
     toolbar.showPictures(thumbs.available, on);
+    if (!on) setOrDrop("thumbnails", undefined);
     loop.schedule();
   }
 

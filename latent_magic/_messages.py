@@ -73,7 +73,13 @@ class PageRequests:
 
     # ------------------------------------------------------------------ dispatch
     def handle(self, _widget: Any, content: Any, buffers: list[Any]) -> None:
-        """Check one request, carry it out, answer it; nothing it raises reaches the kernel."""
+        """Check one request, carry it out, answer it; nothing it raises reaches the kernel.
+        Holds the widget's lock: the request may come on a subshell's thread while a cell
+        runs on the main one."""
+        with self.widget._lock:
+            self._handle(content, buffers)
+
+    def _handle(self, content: Any, buffers: list[Any]) -> None:
         self._view = None
         kinds = ", ".join(self._handlers)
         if not isinstance(content, dict):

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import logging
 import math
+import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -71,6 +72,18 @@ def _finite(value: Any) -> bool:
 # The synced traits the page writes too: what is selected, whether the map writes its labels
 # and draws its pictures, and the range it shows (the default region of w.atlas()).
 PAGE_WRITES = frozenset({"_selection", "show_labels", "show_thumbnails", "_view"})
+
+
+def _locked(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Runs ``method`` holding the widget's lock: JupyterLab 4 sends the page's requests to a
+    kernel subshell, whose thread may act on the widget while a cell does."""
+
+    @functools.wraps(method)
+    def run(self: LatentExplorer, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return run
 
 
 @functools.cache
@@ -145,6 +158,8 @@ class LatentExplorer(anywidget.AnyWidget):
     ).tag(sync=True)
 
     def __init__(self, model: Any, data: Any = None, **options: Any) -> None:
+        # One at a time: a cell's calls and the page's requests (a subshell's thread).
+        self._lock = threading.RLock()
         opts = ExploreOptions.of(options, "LatentExplorer")
         space = build_space(model, data, opts)
         if opts.lift != "auto":
@@ -197,9 +212,10 @@ class LatentExplorer(anywidget.AnyWidget):
         self._requests = PageRequests(self)
         self.on_msg(self._requests.handle)
 
+    @_locked
     def set_state(self, sync_data: dict[str, Any]) -> None:
         """A state update from the page. Of this widget's own traits the page writes only
-        ``_selection``; the rest have one writer, the kernel, and a page that writes them (a
+        ``PAGE_WRITES``; the rest have one writer, the kernel, and a page that writes them (a
         stale or foreign front end) is refused with a notice and changes nothing."""
         owned = _kernel_owned()
         refused = sorted(name for name in sync_data if name in owned)
@@ -302,6 +318,7 @@ class LatentExplorer(anywidget.AnyWidget):
         return self._space.rows[self._points_in(self._selection)]
 
     @selected_indices.setter
+    @_locked
     def selected_indices(self, indices: Any) -> None:
         self._selection = self._points_of_rows(indices)
 
@@ -366,6 +383,7 @@ class LatentExplorer(anywidget.AnyWidget):
         """``(m, d)`` float64: latent vectors of the pinned points, lifted when pinned."""
         return self._pinned.copy()
 
+    @_locked
     def pin(self, x: float, y: float) -> np.ndarray:
         """Pin the spot ``(x, y)``: its lifted latent joins ``pinned_vectors`` and keeps that
         vector whatever happens to the anchor or the axes later. Returns the vector."""
@@ -374,11 +392,13 @@ class LatentExplorer(anywidget.AnyWidget):
         self._pins = np.vstack([self._pins, [[x, y]]])
         return z.copy()
 
+    @_locked
     def clear_pins(self) -> None:
         """Remove every pin."""
         self._pinned = np.zeros((0, self._space.dim))
         self._pins = np.zeros((0, 2))
 
+    @_locked
     def _add_pins(self, latents: np.ndarray) -> None:
         """Pin latents exactly (no lift): their vectors are what they are."""
         self._pinned = np.vstack([self._pinned, latents])
@@ -391,6 +411,7 @@ class LatentExplorer(anywidget.AnyWidget):
         return self._space.anchor
 
     @anchor.setter
+    @_locked
     def anchor(self, vector: Any) -> None:
         """Setting the anchor makes it fill in what the map plane cannot show: the lift
         becomes ``"affine"`` (``w.lift_mode = "local"`` goes back). Walks start from it."""
@@ -407,6 +428,7 @@ class LatentExplorer(anywidget.AnyWidget):
         return self._space.lift_mode
 
     @lift_mode.setter
+    @_locked
     def lift_mode(self, mode: str) -> None:
         self._space.lift_mode = mode
         with self.hold_sync():
@@ -415,14 +437,17 @@ class LatentExplorer(anywidget.AnyWidget):
             self._decoder = {**self._decoder, "lift": self._space.lift_mode}
             self._update_status()
 
+    @_locked
     def lift(self, x: float, y: float) -> np.ndarray:
         """``(d,)`` float64: the latent vector at map position ``(x, y)``."""
         return self._space.lift(x, y)
 
+    @_locked
     def decode_at(self, x: float, y: float) -> np.ndarray:
         """What the model decodes at map position ``(x, y)``."""
         return self._space.decode_at(x, y)
 
+    @_locked
     def project(self, Z: Any) -> np.ndarray:
         """``(n, 2)``: map positions of latent vectors ``(n, d)`` or ``(d,)``."""
         return self._space.project(Z)
@@ -434,6 +459,7 @@ class LatentExplorer(anywidget.AnyWidget):
         the widget (lasso group A, group B, *make direction*)."""
         return dict(self._directions)
 
+    @_locked
     def add_direction(self, d: Direction | Any, name: str | None = None) -> Direction:
         """Make a direction (or a plain ``(d,)`` vector) available as an axis and to walk."""
         if not isinstance(d, Direction):
@@ -453,6 +479,7 @@ class LatentExplorer(anywidget.AnyWidget):
             self._refresh_map(list(self._axes), "directions")
         return d
 
+    @_locked
     def direction(self, labels: Any, **how: Any) -> Direction:
         """:func:`latent_magic.direction` of this map's latents, added to ``directions``.
 
@@ -464,6 +491,7 @@ class LatentExplorer(anywidget.AnyWidget):
             labels = labels.iloc[rows] if hasattr(labels, "iloc") else [labels[i] for i in rows]
         return self.add_direction(direction(self.latents, labels, **how))
 
+    @_locked
     def set_axes(self, x: Direction | str | Any, y: Direction | str | Any) -> None:
         """Make the map's axes these directions (names in ``directions``, Direction objects or
         vectors). The map stays exact: ``project(lift(x, y)) == (x, y)``."""
@@ -471,6 +499,7 @@ class LatentExplorer(anywidget.AnyWidget):
         self._space.set_projection(self._space.direction_axes(x_axis, y_axis))
         self._refresh_map([x_axis.name, y_axis.name], "directions")
 
+    @_locked
     def walk(
         self, d: Direction | str | Any, steps: int = 9, span: tuple[float, float] = (-3.0, 3.0)
     ) -> Walk:
@@ -521,6 +550,7 @@ class LatentExplorer(anywidget.AnyWidget):
         }
 
     @groups.setter
+    @_locked
     def groups(self, groups: Any) -> None:
         if not isinstance(groups, Mapping) or not set(groups) <= {"A", "B"}:
             keys = (
@@ -532,6 +562,7 @@ class LatentExplorer(anywidget.AnyWidget):
         for key, value in points.items():
             self.set_trait(f"_group_{key.lower()}", value)
 
+    @_locked
     def direction_between(self, group_a: Any, group_b: Any, name: str) -> Direction:
         """A direction from group B's mean to group A's (rows of the data), added to
         ``directions``."""
@@ -541,12 +572,14 @@ class LatentExplorer(anywidget.AnyWidget):
         return self.add_direction(direction(Z, labels, positive="A", negative="B", name=name))
 
     # ------------------------------------------------------------------ arithmetic
+    @_locked
     def arithmetic(self, expression: str, k: int = 10, **how: Any) -> ArithmeticResult:
         """:func:`latent_magic.arithmetic` over this map's labels and latents. The widget marks
         ``result.vector``, the raw sum, on the map: a latent at the data's own scale."""
         return arithmetic(self._labelled_latents(), expression, k, **how)
 
     # ------------------------------------------------------------------ atlas
+    @_locked
     def atlas(self, rows: int = 8, cols: int = 12, bounds: Any = None) -> Atlas:
         """What the model decodes at a ``rows × cols`` grid of tile centres over ``bounds``
         ``(x0, x1, y0, y1)`` (default: the view the page shows, else the whole map): the
@@ -570,6 +603,7 @@ class LatentExplorer(anywidget.AnyWidget):
         return (float(x0) - mx, float(x1) + mx, float(y0) - my, float(y1) + my)
 
     # ------------------------------------------------------------------ search
+    @_locked
     def search(self, query: str, k: int = 10) -> SearchResult:
         """Find points by their labels: those containing ``query`` (case-insensitive), or
         matching it when it is written ``/regex/``. For a model that encodes text, a query no

@@ -427,3 +427,19 @@ def test_measured_numbers_as_labels_suggest_no_arithmetic(digits, digits_pca):
     X, _ = digits
     w = explore(digits_pca, X, labels=X[:, 10] + 0.5, image_shape=(8, 8))
     assert w._arithmetic_hint == ""
+
+
+def test_a_request_on_another_thread_waits_for_the_cell_acting_on_the_widget(widget, frontend):
+    # JupyterLab 4 sends the page's requests to a kernel subshell: another thread.
+    import threading
+
+    done = threading.Event()
+    request = {"type": "pin", "x": 1.0, "y": 2.0}
+    thread = threading.Thread(target=lambda: (frontend.send(widget, request), done.set()))
+    with widget._lock:  # as a cell's call to the widget holds it
+        thread.start()
+        assert not done.wait(0.3), "the request ran while the widget was busy"
+        assert len(widget.pins) == 0
+    thread.join(5)
+    assert done.is_set()
+    np.testing.assert_array_equal(widget.pins, [[1.0, 2.0]])
