@@ -18,6 +18,7 @@ from ._arithmetic import ArithmeticResult, arithmetic
 from ._atlas import Atlas
 from ._closed_form import closed_form_directions
 from ._direction import Direction
+from ._direction_grid import DirectionGrid
 from ._directions import direction, principal_directions
 from ._expression import ExpressionError
 from ._interpolate import Interpolation
@@ -34,6 +35,7 @@ __all__ = [
     "Atlas",
     "CannotDecodeError",
     "Direction",
+    "DirectionGrid",
     "ExploreOptions",
     "ExpressionError",
     "Interpolation",

@@ -19,9 +19,13 @@ from ._arithmetic import ArithmeticResult, arithmetic, example_expression
 from ._atlas import Atlas, decode_grid
 from ._binary_traits import BinaryArray
 from ._client_decoder import client_decoder, find_client_layers, page_can_render
+from ._closed_form import closed_form_directions
 from ._colors import label_colors
 from ._direction import Direction
+from ._direction_grid import DirectionGrid, direction_grid
 from ._directions import direction, directions_of_axes
+from ._interpolate import Interpolation, interpolate_in
+from ._local_directions import local_directions as region_directions
 from ._map_labels import are_texts, label_buffer, names_items, placement_order
 from ._messages import PageRequests
 from ._nonlinear import make_projection
@@ -92,6 +96,18 @@ def _kernel_owned() -> frozenset[str]:
     own = LatentExplorer.class_traits(sync=True)
     base = anywidget.AnyWidget.class_traits(sync=True)
     return frozenset(name for name in own if name not in base and name not in PAGE_WRITES)
+
+
+def _closed_form_axes(space: LatentSpace) -> dict[str, Direction]:
+    """SeFa's directions of a torch generator (its first layer's weights; no data needed),
+    offered beside the principal axes; none for any other model."""
+    if not space.model.prior or space.model.can_encode:
+        return {}
+    try:
+        found = closed_form_directions(space.model, k=min(space.dim, 10))
+    except (TypeError, ValueError):  # not a torch generator, or a first layer SeFa cannot read
+        return {}
+    return {d.name: d for d in found}
 
 
 def _principal_axes(space: LatentSpace) -> dict[str, Direction]:
@@ -169,7 +185,7 @@ class LatentExplorer(anywidget.AnyWidget):
         else:
             colors = label_colors(space.labels, len(space.rows), title=space.label_title)
         self._space = space
-        self._directions = _principal_axes(space)
+        self._directions = {**_principal_axes(space), **_closed_form_axes(space)}
         axes_names = ["PC 1", "PC 2"] if "PC 2" in self._directions else []
         if opts.axes is not None:
             x_axis, y_axis = (self._direction(a) for a in opts.axes)
@@ -577,6 +593,53 @@ class LatentExplorer(anywidget.AnyWidget):
         """:func:`latent_magic.arithmetic` over this map's labels and latents. The widget marks
         ``result.vector``, the raw sum, on the map: a latent at the data's own scale."""
         return arithmetic(self._labelled_latents(), expression, k, **how)
+
+    # ------------------------------------------------------------------ generator tools
+    @_locked
+    def interpolate(
+        self, a: int | Any, b: int | Any, steps: int = 9, method: str | None = None
+    ) -> Interpolation:
+        """Latents from ``a`` to ``b`` (each a row of the data, as ``selected_indices`` are,
+        or a latent vector ``(d,)``, e.g. ``w.pinned_vectors[0]``) in ``steps`` steps, ends
+        included: ``"slerp"`` (along the great circle; the default for a generator with a
+        Gaussian prior) or ``"lerp"``; decoded in one batch, with their path on the map
+        (``positions``) and the choice in words (``note``)."""
+        return interpolate_in(
+            self._space, self._latent_of(a, "a"), self._latent_of(b, "b"), steps, method
+        )
+
+    def _latent_of(self, end: Any, name: str) -> Any:
+        if isinstance(end, int | np.integer) and not isinstance(end, bool):
+            point = self._points_of_rows(np.array([end]), name)[0]
+            return self._space.latents[point].astype(np.float64)
+        return end
+
+    @_locked
+    def local_directions(
+        self, rows: Any = None, k: int = 3, name: str = "local"
+    ) -> list[Direction]:
+        """The principal directions of one region (rows of the data; default the selection),
+        added to ``directions`` as ``"<name> 1"`` …: the ways the region's members differ from
+        each other, in decreasing order of the region's variance (``quality``: its share)."""
+        selected = self._selection if rows is None else self._points_of_rows(rows, "rows")
+        found = region_directions(self._space.latents[self._points_in(selected)], k, name)
+        for d in found:
+            self.add_direction(d)
+        return found
+
+    @_locked
+    def grid(
+        self,
+        d1: Direction | str | Any,
+        d2: Direction | str | Any,
+        steps: Any = (7, 7),
+        span: Any = ((-2.0, 2.0), (-2.0, 2.0)),
+    ) -> DirectionGrid:
+        """What the model decodes over the plane through the anchor that ``d1`` (across) and
+        ``d2`` (up) span: ``anchor + s·SD₁·unit(d1) + t·SD₂·unit(d2)`` with ``s``, ``t`` in the
+        data's standard deviations along each, as a walk's; ``steps`` (columns, rows); one
+        batched decode. ``.image()`` is the picture (it shows itself in a notebook)."""
+        return direction_grid(self._space, self._direction(d1), self._direction(d2), steps, span)
 
     # ------------------------------------------------------------------ atlas
     @_locked

@@ -312,6 +312,7 @@ def test_the_public_api_is_small_and_every_other_module_private():
         "Atlas",
         "CannotDecodeError",
         "Direction",
+        "DirectionGrid",
         "ExploreOptions",
         "ExpressionError",
         "Interpolation",

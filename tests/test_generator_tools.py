@@ -1,0 +1,91 @@
+"""The widget's generator tools (issue 17): interpolation between rows, pins or vectors; local
+directions of a selection; two-direction grids; SeFa's directions offered for generators."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from latent_magic import closed_form_directions, explore
+
+
+@pytest.fixture(scope="module")
+def generator():
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Linear(16, 64), nn.ReLU(), nn.Linear(64, 8 * 8), nn.Tanh())
+
+
+@pytest.fixture
+def gan_map(frontend, generator):
+    return explore(generator, latent_dim=16, image_shape=(8, 8), n_samples=400)
+
+
+def test_a_generators_pickers_offer_its_closed_form_directions(gan_map, generator):
+    sefa = closed_form_directions(generator, k=10)
+    assert [d.name for d in sefa] == [f"SeFa {i}" for i in range(1, 11)]
+    for d in sefa:
+        np.testing.assert_allclose(gan_map.directions[d.name].vector, d.vector)
+    assert "SeFa 1" in gan_map._axis_options
+    assert "SeFa 1" in gan_map._walk_options
+    assert "PC 1" in gan_map._axis_options  # beside the principal axes
+    gan_map.set_axes("SeFa 1", "SeFa 2")
+    assert list(gan_map._axes) == ["SeFa 1", "SeFa 2"]
+
+
+def test_a_map_that_is_no_generator_offers_no_closed_form_directions(digits, digits_pca):
+    X, y = digits
+    w = explore(digits_pca, X, labels=y, image_shape=(8, 8))
+    assert not any(name.startswith("SeFa") for name in w.directions)
+
+
+def test_interpolating_between_two_rows_slerps_for_a_gaussian_prior(gan_map, generator):
+    path = gan_map.interpolate(3, 10, steps=7)
+    assert path.method == "slerp"
+    assert "slerp" in path.note
+    np.testing.assert_allclose(path.latents[0], gan_map.latents[3], rtol=1e-6)
+    np.testing.assert_allclose(path.latents[-1], gan_map.latents[10], rtol=1e-6)
+    decoded = generator(torch.as_tensor(path.latents, dtype=torch.float32)).detach().numpy()
+    np.testing.assert_allclose(path.outputs.reshape(7, -1), decoded, atol=1e-5)
+    np.testing.assert_allclose(path.positions, gan_map.project(path.latents), atol=1e-6)
+    # Between two pins' vectors too, and straight when asked.
+    gan_map.pin(0.1, 0.2)
+    gan_map.pin(-0.3, 0.4)
+    a, b = gan_map.pinned_vectors
+    straight = gan_map.interpolate(a, b, steps=3, method="lerp")
+    np.testing.assert_allclose(straight.latents[1], (a + b) / 2)
+    with pytest.raises(ValueError, match="rows"):
+        gan_map.interpolate(3, 10**6)
+
+
+def test_local_directions_of_the_selection_join_the_directions(digits, digits_pca, frontend):
+    X, y = digits
+    w = explore(digits_pca, X, labels=y, image_shape=(8, 8))
+    w.selected_indices = np.flatnonzero(y == 0)
+    found = w.local_directions(k=2)
+    assert [d.name for d in found] == ["local 1", "local 2"]
+    assert {"local 1", "local 2"} <= set(w._axis_options)
+    # The zeros' own principal axes, not the whole map's.
+    Z = w.latents[y == 0] - w.latents[y == 0].mean(axis=0)
+    top = np.linalg.svd(Z, full_matrices=False)[2][0]
+    assert abs(found[0].unit @ top) > 0.999
+    assert found[0].quality > found[1].quality > 0
+    w.set_axes("local 1", "local 2")
+    assert list(w._axes) == ["local 1", "local 2"]
+    with pytest.raises(ValueError, match="at least 2 latents"):
+        w.local_directions(rows=[5])
+
+
+def test_a_grid_decodes_the_plane_of_two_directions_through_the_anchor(digits, digits_pca):
+    X, y = digits
+    w = explore(digits_pca, X, labels=y, image_shape=(8, 8))
+    grid = w.grid("PC 1", "PC 2", steps=(5, 3))
+    assert grid.outputs.shape[:2] == (3, 5)
+    flat = grid.latents.reshape(-1, grid.latents.shape[-1])
+    np.testing.assert_allclose(
+        grid.outputs.reshape(15, -1), digits_pca.inverse_transform(flat), atol=1e-4
+    )
+    np.testing.assert_allclose(grid.latents[1, 2], w.anchor, atol=1e-6)  # the centre
+    with pytest.raises(KeyError, match="no direction named 'PC 99'"):
+        w.grid("PC 99", "PC 2")
