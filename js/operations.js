@@ -100,6 +100,12 @@ export class OperationsBar {
       "Pin strip",
       `Pin ${WALK_STEPS} steps of the walk from ${WALK_SPAN[0]} to +${WALK_SPAN[1]} SD`,
     );
+    this.joinPins = button(
+      "join-pins",
+      "Join pins",
+      "Decode the way between the last two pins (along the great circle for a generator's " +
+        "Gaussian prior) and draw it on the map",
+    );
     const walk = el("div", "lm-ops-group lm-ops-walk");
     walk.append(
       el("span", "lm-field-name", "walk (SD)"),
@@ -107,6 +113,7 @@ export class OperationsBar {
       this.walk,
       this.walkShown,
       this.pinWalk,
+      this.joinPins,
     );
     const row1 = el("div", "lm-ops-row");
     row1.append(axes, walk);
@@ -126,6 +133,11 @@ export class OperationsBar {
       this.countB,
       this.name,
       this.make,
+      button(
+        "local-directions",
+        "Local directions",
+        "The principal directions of the selected points: new axes and walks named local 1, 2, 3",
+      ),
     );
 
     this.arith = el("input", "lm-arith");
@@ -259,6 +271,10 @@ export class OperationsBar {
       this.setGroups(group === "A" ? copy : this.groupA, group === "B" ? copy : this.groupB);
     } else if (action === "make-direction") {
       this.host.send({ type: "make_direction", name: this.name.value.trim() });
+    } else if (action === "join-pins") {
+      this.host.send({ type: "join_pins", steps: WALK_STEPS });
+    } else if (action === "local-directions") {
+      this.host.send({ type: "local_directions", k: 3 });
     } else if (action === "pin-walk") {
       this.host.send({
         type: "pin_walk",

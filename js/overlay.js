@@ -10,6 +10,7 @@ export const GROUP_COLORS = ["#e8590c", "#0b8a7a"];
 const WALK_COLOR = "#9c27b0";
 const MARK_COLOR = "#1e88e5";
 export const FOUND_COLOR = "#d6336c"; // the points a search found
+export const PATH_COLOR = "#f08c00"; // the way between two joined pins
 
 /**
  * Round tick values covering [a, b]: steps of 1, 2 or 5 × 10^k, about `count` of them.
@@ -79,6 +80,7 @@ export class Overlay {
    * @param {number} [s.pointRadius] radius of a drawn point in px
    * @param {{x: number, y: number, label: string}[]} [s.marks] labelled synthetic points
    * @param {number[]|null} [s.walk] interleaved walk positions, oldest first; the last is now
+   * @param {number[][]} [s.path] the way between two joined pins, `[[x, y], …]`
    */
   draw(s) {
     const ctx = this.ctx;
@@ -149,6 +151,7 @@ export class Overlay {
     }
 
     if (s.walk && s.walk.length >= 2) drawWalk(ctx, s.walk, px, py, s.theme);
+    if (Array.isArray(s.path) && s.path.length >= 2) drawPath(ctx, s.path, px, py, s.theme);
 
     const pins = s.pins;
     for (let k = 0; k + 1 < pins.length; k += 2) drawStar(ctx, px(pins[k]), py(pins[k + 1]), 8);
@@ -289,6 +292,25 @@ function drawGroup(ctx, positions, indices, px, py, w, h, r) {
     ctx.moveTo(x + r, y);
     ctx.arc(x, y, r, 0, 2 * Math.PI);
     drawn++;
+  }
+}
+
+/** The way between two joined pins: its projected curve, a dot at every step. */
+export function drawPath(ctx, path, px, py, theme) {
+  ctx.beginPath();
+  ctx.moveTo(px(path[0][0]), py(path[0][1]));
+  for (const [x, y] of path.slice(1)) ctx.lineTo(px(x), py(y));
+  ctx.lineWidth = 4;
+  ctx.strokeStyle = theme.bg;
+  ctx.stroke();
+  ctx.lineWidth = 2;
+  ctx.strokeStyle = PATH_COLOR;
+  ctx.stroke();
+  ctx.fillStyle = PATH_COLOR;
+  for (const [x, y] of path) {
+    ctx.beginPath();
+    ctx.arc(px(x), py(y), 3, 0, 2 * Math.PI);
+    ctx.fill();
   }
 }
 

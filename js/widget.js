@@ -236,6 +236,7 @@ function render({ model, el: host }) {
       pointRadius: size / 2,
       marks: s.found?.x !== undefined ? [...marks(), searchMark(s.found)] : marks(),
       walk: previewer.walk,
+      path: model.get("_path"),
     });
     if (drawn >= 0) {
       // Only a benchmark asks for finish (data-measure): it stalls the page until the GPU is done.
@@ -588,6 +589,7 @@ function render({ model, el: host }) {
       loop.schedule();
     },
     "change:_axis_titles": () => loop.schedule(),
+    "change:_path": () => loop.schedule(),
     "change:_decoder": () => {
       panel.setDecoder(model.get("_decoder"));
       atlas.invalidate(); // e.g. the lift changed

@@ -62,6 +62,8 @@ class PageRequests:
             "pin": self._pin,
             "clear_pins": self._clear_pins,
             "pin_walk": self._pin_walk,
+            "join_pins": self._join_pins,
+            "local_directions": self._local_directions,
             "atlas": self._atlas,
             "search": self._search,
             "thumbnails": self._thumbnails,
@@ -235,6 +237,24 @@ class PageRequests:
         self.widget._add_pins(strip.latents)
         self.reply(*self._strip_message(strip.direction, strip.t, strip.latents))
         self.notice(f"pinned {len(strip.t)} steps along {strip.direction!r}, {strip.note}")
+
+    def _join_pins(self, content: dict[str, Any], _buffers: list[Any]) -> None:
+        steps = fields.integer(content, "steps")
+        if not 2 <= steps <= MAX_STRIP:
+            raise RequestError(f"join_pins: steps must be 2..{MAX_STRIP}; got {steps}.")
+        path = self.widget.join_pins(steps)
+        label = f"{path.method}: the last two pins"
+        self.reply(*self._strip_message(label, path.t, path.latents))
+        self.notice(path.note)
+
+    def _local_directions(self, content: dict[str, Any], _buffers: list[Any]) -> None:
+        k = fields.integer(content, "k")
+        if not 1 <= k <= 10:
+            raise RequestError(f"local_directions: k must be 1..10; got {k}.")
+        found = self.widget.local_directions(k=k)
+        shares = ", ".join(f"{d.name} {d.quality:.0%}" for d in found)
+        n = len(self.widget._selection)
+        self.notice(f"directions of the {n:,} selected points: {shares} of their variance")
 
     def _strip_message(
         self, direction: str, t: np.ndarray, latents: np.ndarray

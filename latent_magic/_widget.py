@@ -165,6 +165,8 @@ class LatentExplorer(anywidget.AnyWidget):
     _view = traitlets.List(traitlets.Float()).tag(sync=True)
     _arithmetic_hint = traitlets.Unicode("").tag(sync=True)
     _thumbnails = traitlets.Dict().tag(sync=True)
+    # The way between two joined pins, on the map: [[x, y], …] (empty: none).
+    _path = traitlets.List(traitlets.List(traitlets.Float())).tag(sync=True)
     height = traitlets.Int(420).tag(sync=True)
     show_labels = traitlets.Bool(False, help="whether the map writes its points' labels").tag(
         sync=True
@@ -221,6 +223,7 @@ class LatentExplorer(anywidget.AnyWidget):
             **self._direction_state(),
         )
         self._pinned = np.zeros((0, space.dim))
+        self._path_latents = np.zeros((0, space.dim))
         self._select_callbacks: list[Callable[[np.ndarray], Any]] = []
         self._callback_error = ""
         self._update_status()
@@ -410,9 +413,11 @@ class LatentExplorer(anywidget.AnyWidget):
 
     @_locked
     def clear_pins(self) -> None:
-        """Remove every pin."""
+        """Remove every pin (and the way joining two of them)."""
         self._pinned = np.zeros((0, self._space.dim))
         self._pins = np.zeros((0, 2))
+        self._path_latents = np.zeros((0, self._space.dim))
+        self._path = []
 
     @_locked
     def _add_pins(self, latents: np.ndarray) -> None:
@@ -608,6 +613,17 @@ class LatentExplorer(anywidget.AnyWidget):
             self._space, self._latent_of(a, "a"), self._latent_of(b, "b"), steps, method
         )
 
+    @_locked
+    def join_pins(self, steps: int = 9, method: str | None = None) -> Interpolation:
+        """:meth:`interpolate` between the last two pins' vectors, its path drawn on the map
+        (it follows the map when the axes change; clearing the pins removes it)."""
+        if len(self._pinned) < 2:
+            raise ValueError(f"join_pins needs two pins; there are {len(self._pinned)}.")
+        path = self.interpolate(self._pinned[-2], self._pinned[-1], steps, method)
+        self._path_latents = path.latents
+        self._path = path.positions.tolist()
+        return path
+
     def _latent_of(self, end: Any, name: str) -> Any:
         if isinstance(end, int | np.integer) and not isinstance(end, bool):
             point = self._points_of_rows(np.array([end]), name)[0]
@@ -748,6 +764,8 @@ class LatentExplorer(anywidget.AnyWidget):
                 self._space.project(self._pinned) if len(self._pinned) else np.zeros((0, 2))
             )
             self._marks = [self._mark(label, z) for label, z in self._mark_latents]
+            if len(self._path_latents):
+                self._path = self._space.project(self._path_latents).tolist()
             self._update_status()  # a non-linear map switched to axes lifts differently
 
     def _update_status(self) -> None:

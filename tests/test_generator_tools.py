@@ -89,3 +89,52 @@ def test_a_grid_decodes_the_plane_of_two_directions_through_the_anchor(digits, d
     np.testing.assert_allclose(grid.latents[1, 2], w.anchor, atol=1e-6)  # the centre
     with pytest.raises(KeyError, match="no direction named 'PC 99'"):
         w.grid("PC 99", "PC 2")
+
+
+def test_joining_two_pins_decodes_the_way_between_them_and_draws_it(gan_map, frontend):
+    gan_map.pin(0.5, 0.1)
+    gan_map.pin(-0.4, 0.3)
+    frontend.send(gan_map, {"type": "join_pins", "steps": 5, "view": "v"})
+    strip, notice = (c for c, _ in frontend.custom_messages()[-2:])
+    path = gan_map.interpolate(*gan_map.pinned_vectors[-2:], steps=5)
+    assert strip["type"] == "strip"
+    assert strip["direction"] == "slerp: the last two pins"
+    assert strip["t"] == pytest.approx(path.t.tolist())
+    assert len(strip["tiles"]) == 5
+    assert "slerp" in notice["text"]
+    np.testing.assert_allclose(gan_map._path, path.positions, atol=1e-9)
+    # The path follows the map when the axes change; clearing the pins removes it.
+    gan_map.set_axes("PC 2", "PC 3")
+    np.testing.assert_allclose(gan_map._path, gan_map.project(path.latents), atol=1e-9)
+    frontend.send(gan_map, {"type": "clear_pins"})
+    assert gan_map._path == []
+
+
+@pytest.mark.parametrize(
+    ("request_", "message"),
+    [
+        ({"type": "join_pins", "steps": 1}, "join_pins: steps must be 2..1000; got 1."),
+        ({"type": "join_pins"}, "join_pins: steps must be an integer; the field is missing."),
+        ({"type": "local_directions", "k": 0}, "local_directions: k must be 1..10; got 0."),
+    ],
+)
+def test_bad_generator_tool_requests_are_refused(gan_map, frontend, request_, message):
+    frontend.send(gan_map, request_)
+    content, _ = frontend.custom_messages()[-1]
+    assert content["type"] == "notice"
+    assert content["text"] == message
+
+
+def test_joining_needs_two_pins(gan_map, frontend):
+    gan_map.pin(0.5, 0.1)
+    frontend.send(gan_map, {"type": "join_pins", "steps": 5})
+    content, _ = frontend.custom_messages()[-1]
+    assert content["text"] == "join_pins: join_pins needs two pins; there are 1."
+
+
+def test_local_directions_from_the_page_use_the_selection(gan_map, frontend):
+    gan_map.selected_indices = np.arange(40)
+    frontend.send(gan_map, {"type": "local_directions", "k": 2})
+    content, _ = frontend.custom_messages()[-1]
+    assert content["text"].startswith("directions of the 40 selected points: local 1 ")
+    assert {"local 1", "local 2"} <= set(gan_map._axis_options)

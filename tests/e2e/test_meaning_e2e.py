@@ -10,7 +10,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from .widget_page import MapView, set_theme
+from .widget_page import STRIP_PIXELS_JS, MapView, set_theme
 
 pytestmark = pytest.mark.e2e
 
@@ -380,11 +380,7 @@ def test_the_pin_strip_shows_the_decoded_strip_it_pinned(quickstart):
     )
     nb.kernel.wait_until("len(w.pinned_vectors)", 9)
     nb.page.wait_for_timeout(200)
-    tiles = nb.page.evaluate(
-        """() => [...document.querySelectorAll('.lm-root .lm-strip canvas.lm-strip-image')]
-                 .map(c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height);
-                             return {w: c.width, h: c.height, px: Array.from(d.data)}; })"""
-    )
+    tiles = nb.page.evaluate(STRIP_PIXELS_JS)
     assert len(tiles) == 9
     decoded = np.array(nb.kernel.eval("w.model.decode(w.pinned_vectors).tolist()"))
     for tile, output in zip(tiles, decoded, strict=True):

@@ -37,6 +37,13 @@ PREVIEW_PIXELS_JS = """(channels) => {
 }"""
 
 # A 2-D canvas's RGBA pixels as base64 (a JSON array of a map-sized canvas is megabytes).
+#: The pixels of each picture of the walk's or the joined pins' strip: ``[{w, h, px}]`` (RGBA).
+STRIP_PIXELS_JS = """() =>
+    [...document.querySelectorAll('.lm-root .lm-strip canvas.lm-strip-image')].map(c => {
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height);
+        return {w: c.width, h: c.height, px: Array.from(d.data)};
+    })"""
+
 CANVAS_RGBA_JS = """(selector) => {
     const c = document.querySelector(selector);
     const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
