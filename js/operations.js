@@ -86,7 +86,27 @@ export class OperationsBar {
     this.axisX.title = "Direction shown along the map's x axis";
     this.axisY.title = "Direction shown along the map's y axis";
     const axes = el("div", "lm-ops-group lm-ops-axes");
-    axes.append(labelled("x", this.axisX), labelled("y", this.axisY));
+    this.orthogonal = button(
+      "orthogonalize",
+      "⊥",
+      "Make the y axis orthogonal to the x axis (a new direction, y ⊥ x)",
+    );
+    this.gridButton = button(
+      "grid",
+      "Grid",
+      "Decode a 7 × 7 grid over the x and y directions through the anchor (±2 SD each)",
+    );
+    // How entangled the directions in use are: cosines between them.
+    this.entangled = el("span", "lm-entangled");
+    this.entangled.title = "Cosine between the directions in use: 0 is independent, ±1 the same";
+    axes.append(
+      labelled("x", this.axisX),
+      labelled("y", this.axisY),
+      this.orthogonal,
+      this.gridButton,
+      this.entangled,
+    );
+    this.cosines = { names: [], matrix: [] };
 
     this.walkDirection = el("select", "lm-walk-direction");
     this.walkDirection.title = "Direction to walk along from the anchor";
@@ -187,6 +207,35 @@ export class OperationsBar {
       }
       select.disabled = !linear || names.length === 0;
     }
+    this.orthogonal.disabled = !linear;
+    this.gridButton.disabled = !linear;
+    this.showEntangled();
+  }
+
+  /** Takes `_direction_cosines` ({names, matrix}) and says how entangled the ones in use are. */
+  setCosines(cosines) {
+    const ok = cosines && Array.isArray(cosines.names) && Array.isArray(cosines.matrix);
+    this.cosines = ok ? cosines : { names: [], matrix: [] };
+    this.showEntangled();
+  }
+
+  showEntangled() {
+    const { names, matrix } = this.cosines;
+    const cos = (a, b) => {
+      const i = names.indexOf(a),
+        j = names.indexOf(b);
+      return i >= 0 && j >= 0 ? matrix[i]?.[j] : undefined;
+    };
+    const parts = [];
+    const [x, y] = this.axes;
+    const w = this.direction;
+    if (x !== undefined && y !== undefined) parts.push(["x·y", cos(x, y)]);
+    if (w && x !== undefined && w !== x && w !== y) parts.push(["walk·x", cos(w, x)]);
+    if (w && y !== undefined && w !== x && w !== y) parts.push(["walk·y", cos(w, y)]);
+    this.entangled.textContent = parts
+      .filter(([, v]) => typeof v === "number" && Number.isFinite(v))
+      .map(([k, v]) => `cos ${k} ${v.toFixed(2)}`)
+      .join(" · ");
   }
 
   /** Fills the walk's direction picker from `_walk_options`, keeping the choice if it stays. */
@@ -195,6 +244,7 @@ export class OperationsBar {
     const before = this.walkDirection.value;
     fillSelect(this.walkDirection, names, names.includes(before) ? before : names[0]);
     this.updateEnabled();
+    this.showEntangled();
   }
 
   /**
@@ -271,6 +321,10 @@ export class OperationsBar {
       this.setGroups(group === "A" ? copy : this.groupA, group === "B" ? copy : this.groupB);
     } else if (action === "make-direction") {
       this.host.send({ type: "make_direction", name: this.name.value.trim() });
+    } else if (action === "orthogonalize" && this.axes.length === 2) {
+      this.host.send({ type: "orthogonalize", name: this.axes[1], against: this.axes[0] });
+    } else if (action === "grid" && this.axes.length === 2) {
+      this.host.send({ type: "grid", x: this.axes[0], y: this.axes[1], steps: [7, 7] });
     } else if (action === "join-pins") {
       this.host.send({ type: "join_pins", steps: WALK_STEPS });
     } else if (action === "local-directions") {
@@ -313,6 +367,7 @@ export class OperationsBar {
 
   onWalkDirection() {
     this.host.changed();
+    this.showEntangled();
     if (this.direction && this.walkT !== 0) this.host.walk(this.direction, this.walkT);
   }
 

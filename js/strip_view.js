@@ -67,25 +67,67 @@ export class StripView {
     const waits = [];
     for (const [k, tile] of tiles.entries()) {
       const step = el("div", "lm-strip-step");
-      const canvas = el("canvas", "lm-strip-image");
-      step.append(canvas, el("div", "lm-strip-t", formatT(t[k])));
+      step.append(this.tileCanvas(tile, buffers?.[k], seq, waits));
+      step.append(el("div", "lm-strip-t", formatT(t[k])));
       row.append(step);
-      const buffer = buffers?.[k];
-      const pixels = buffer === undefined ? null : tilePixels(tile, buffer);
-      if (pixels !== null) {
-        this.paint(canvas, pixels);
-      } else if (tile?.kind === "image" && buffer !== undefined) {
-        const painted = this.decodeImage(buffer, tile.mime).then((image) => {
-          if (this.seq === seq) this.paint(canvas, image);
-          image.close?.();
-        });
-        waits.push(painted.catch(() => {}));
-      }
     }
     this.root.append(row);
     this.root.dataset.steps = String(tiles.length);
     this.root.hidden = false;
     return Promise.all(waits).then(() => {});
+  }
+
+  /**
+   * Shows a `grid` message: rows × cols tiles, the top row first (d2 high to low), the left
+   * column first (d1 low to high), as one picture.
+   * @returns {Promise<void>} settles once every tile is painted
+   */
+  showGrid(msg, buffers) {
+    const seq = ++this.seq;
+    const tiles = Array.isArray(msg?.tiles) ? msg.tiles : [];
+    const rows = Number.isInteger(msg?.rows) ? msg.rows : 0;
+    const cols = Number.isInteger(msg?.cols) ? msg.cols : 0;
+    const [d1, d2] = Array.isArray(msg?.directions) ? msg.directions.map(String) : ["", ""];
+    const s = Array.isArray(msg?.s) ? msg.s : [];
+    const t = Array.isArray(msg?.t) ? msg.t : [];
+    const span = (v) =>
+      v.length ? `${formatT(v[0]).slice(4)} … ${formatT(v[v.length - 1]).slice(4)} SD` : "";
+    const head = el("div", "lm-strip-head");
+    const close = el("button", "lm-strip-close", "×");
+    close.type = "button";
+    close.title = "Hide the grid";
+    close.setAttribute("aria-label", "Hide the grid");
+    close.addEventListener("click", this.onClose);
+    const title = `${d1} → ${span(s)} × ${d2} ↑ ${span(t)} · ${rows} × ${cols}`;
+    head.append(el("div", "lm-strip-title", title), close);
+    this.root.replaceChildren(head);
+    const waits = [];
+    const grid = el("div", "lm-grid");
+    grid.style.gridTemplateColumns = `repeat(${Math.max(1, cols)}, auto)`;
+    for (const [k, tile] of tiles.slice(0, rows * cols).entries()) {
+      grid.append(this.tileCanvas(tile, buffers?.[k], seq, waits));
+    }
+    this.root.append(grid);
+    this.root.dataset.steps = String(tiles.length);
+    this.root.dataset.grid = `${rows}x${cols}`;
+    this.root.hidden = false;
+    return Promise.all(waits).then(() => {});
+  }
+
+  /** A canvas with one tile painted (now, or once its image is decoded). */
+  tileCanvas(tile, buffer, seq, waits) {
+    const canvas = el("canvas", "lm-strip-image");
+    const pixels = buffer === undefined ? null : tilePixels(tile, buffer);
+    if (pixels !== null) {
+      this.paint(canvas, pixels);
+    } else if (tile?.kind === "image" && buffer !== undefined) {
+      const painted = this.decodeImage(buffer, tile.mime).then((image) => {
+        if (this.seq === seq) this.paint(canvas, image);
+        image.close?.();
+      });
+      waits.push(painted.catch(() => {}));
+    }
+    return canvas;
   }
 
   paint(canvas, tile) {
@@ -101,6 +143,7 @@ export class StripView {
     this.seq++;
     this.root.replaceChildren();
     delete this.root.dataset.steps;
+    delete this.root.dataset.grid;
     this.root.hidden = true;
   }
 

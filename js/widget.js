@@ -558,6 +558,7 @@ function render({ model, el: host }) {
     else if (msg?.type === "atlas") atlas.receive(msg, buffers);
     else if (msg?.type === "thumbnails") thumbs.receive(msg, buffers);
     else if (msg?.type === "strip") strip.show(msg, buffers);
+    else if (msg?.type === "grid") strip.showGrid(msg, buffers);
     else if (msg?.type === "search_result") search.receive(msg, buffers);
   }
 
@@ -584,6 +585,7 @@ function render({ model, el: host }) {
     "change:_axes": loadAxes,
     "change:_projection": loadAxes,
     "change:_walk_options": () => ops.setWalkOptions(model.get("_walk_options")),
+    "change:_direction_cosines": () => ops.setCosines(model.get("_direction_cosines")),
     "change:_marks": () => {
       publish();
       loop.schedule();
@@ -639,6 +641,7 @@ function render({ model, el: host }) {
   loadAxes();
   ops.setWalkOptions(model.get("_walk_options"));
   ops.setArithmeticHint(model.get("_arithmetic_hint"));
+  ops.setCosines(model.get("_direction_cosines"));
   loadGroups();
   loadLabels();
   loadThumbnails();

@@ -14,12 +14,14 @@ from traitlets import TraitError
 
 from . import _request_fields as fields
 from ._atlas import Tiles, atlas_tiles, decode_grid, decode_latents, render_tiles
+from ._latent_model import CannotDecodeError
 from ._renderers import Preview
 from ._request_fields import RequestError
 from ._thumbnails import MAX_PER_REQUEST as MAX_THUMBNAILS
 from ._thumbnails import thumbnail_pixels
 
 if TYPE_CHECKING:
+    from ._direction_grid import DirectionGrid
     from ._space import Distance
     from ._widget import LatentExplorer
 
@@ -64,6 +66,8 @@ class PageRequests:
             "pin_walk": self._pin_walk,
             "join_pins": self._join_pins,
             "local_directions": self._local_directions,
+            "orthogonalize": self._orthogonalize,
+            "grid": self._grid,
             "atlas": self._atlas,
             "search": self._search,
             "thumbnails": self._thumbnails,
@@ -255,6 +259,51 @@ class PageRequests:
         shares = ", ".join(f"{d.name} {d.quality:.0%}" for d in found)
         n = len(self.widget._selection)
         self.notice(f"directions of the {n:,} selected points: {shares} of their variance")
+
+    def _orthogonalize(self, content: dict[str, Any], _buffers: list[Any]) -> None:
+        """The y axis made orthogonal to the x axis: a new direction, shown as the y axis."""
+        name = self._direction_name(content, "name")
+        against = self._direction_name(content, "against")
+        if name == against:
+            raise RequestError(f"orthogonalize: {name!r} cannot be made orthogonal to itself.")
+        directions = self.widget.directions
+        made = self.widget.add_direction(directions[name].orthogonalize(directions[against]))
+        self.widget.set_axes(against, made.name)
+        self.notice(f"{made.name!r}: {name!r} without its part along {against!r}")
+
+    def _grid(self, content: dict[str, Any], _buffers: list[Any]) -> None:
+        x, y = self._direction_name(content, "x"), self._direction_name(content, "y")
+        expected = "[columns, rows], two integers 1..64"
+        steps = fields.field(content, "steps", expected)
+        if (
+            not isinstance(steps, list)
+            or len(steps) != 2
+            or not all(isinstance(v, int) and not isinstance(v, bool) for v in steps)
+        ):
+            raise RequestError(f"grid: steps must be {expected}; got {fields.shown(steps)}.")
+        self.widget.grid(x, y, steps=(steps[0], steps[1]))  # shown by every view
+
+    def show_grid(self, grid: DirectionGrid) -> None:
+        """Sends a grid's picture to every view (tiles row-major, the top row first)."""
+        outputs = grid.outputs.reshape(grid.rows * grid.cols, *grid.outputs.shape[2:])
+        try:
+            tiles = render_tiles(self.widget._space, outputs)
+        except (ValueError, TypeError, CannotDecodeError) as error:  # Python still has it
+            self._view = None
+            self.notice(f"the grid is not shown: {error}")
+            return
+        content = {
+            "type": "grid",
+            "directions": list(grid.directions),
+            "rows": grid.rows,
+            "cols": grid.cols,
+            "s": [float(v) for v in grid.s],
+            "t": [float(v) for v in grid.t],
+            "tiles": tiles.tiles,
+            "features": tiles.features,
+            "note": grid.note,
+        }
+        self.widget.send(content, tiles.buffers)
 
     def _strip_message(
         self, direction: str, t: np.ndarray, latents: np.ndarray

@@ -98,6 +98,17 @@ def _kernel_owned() -> frozenset[str]:
     return frozenset(name for name in own if name not in base and name not in PAGE_WRITES)
 
 
+def direction_cosines(directions: Mapping[str, Direction]) -> dict[str, Any]:
+    """The cosine between every two directions (the page says how entangled those in use are);
+    at most the first 64 directions."""
+    names = list(directions)[:64]
+    if not names:
+        return {"names": [], "matrix": []}
+    units = np.stack([directions[n].unit for n in names])
+    matrix = np.clip(units @ units.T, -1.0, 1.0).round(4)
+    return {"names": names, "matrix": matrix.tolist()}
+
+
 def _closed_form_axes(space: LatentSpace) -> dict[str, Direction]:
     """SeFa's directions of a torch generator (its first layer's weights; no data needed),
     offered beside the principal axes; none for any other model."""
@@ -167,6 +178,8 @@ class LatentExplorer(anywidget.AnyWidget):
     _thumbnails = traitlets.Dict().tag(sync=True)
     # The way between two joined pins, on the map: [[x, y], …] (empty: none).
     _path = traitlets.List(traitlets.List(traitlets.Float())).tag(sync=True)
+    # How entangled the directions are: {"names": [...], "matrix": cosines between them}.
+    _direction_cosines = traitlets.Dict().tag(sync=True)
     height = traitlets.Int(420).tag(sync=True)
     show_labels = traitlets.Bool(False, help="whether the map writes its points' labels").tag(
         sync=True
@@ -492,8 +505,8 @@ class LatentExplorer(anywidget.AnyWidget):
                 f"direction {d.name!r} has dimension {d.dim}; this space has {self._space.dim}."
             )
         self._directions[d.name] = d
-        self.set_trait("_axis_options", list(self._directions))
-        self.set_trait("_walk_options", list(self._directions))
+        for trait, value in self._direction_state().items():
+            self.set_trait(trait, value)
         if d.name in self._axes:  # an axis on display was redefined: the map follows
             x_axis, y_axis = (self._directions[name] for name in self._axes)
             self._space.set_projection(self._space.direction_axes(x_axis, y_axis))
@@ -655,7 +668,9 @@ class LatentExplorer(anywidget.AnyWidget):
         ``d2`` (up) span: ``anchor + s·SD₁·unit(d1) + t·SD₂·unit(d2)`` with ``s``, ``t`` in the
         data's standard deviations along each, as a walk's; ``steps`` (columns, rows); one
         batched decode. ``.image()`` is the picture (it shows itself in a notebook)."""
-        return direction_grid(self._space, self._direction(d1), self._direction(d2), steps, span)
+        grid = direction_grid(self._space, self._direction(d1), self._direction(d2), steps, span)
+        self._requests.show_grid(grid)  # every view shows it, as one picture
+        return grid
 
     # ------------------------------------------------------------------ atlas
     @_locked
@@ -753,7 +768,11 @@ class LatentExplorer(anywidget.AnyWidget):
 
     def _direction_state(self) -> dict[str, Any]:
         names = list(self._directions)
-        return {"_axis_options": names, "_walk_options": names}
+        return {
+            "_axis_options": names,
+            "_walk_options": names,
+            "_direction_cosines": direction_cosines(self._directions),
+        }
 
     def _refresh_map(self, axes: list[str], projection: str) -> None:
         """After the projection changed: every position on the map moves; vectors stay."""

@@ -138,3 +138,47 @@ def test_local_directions_from_the_page_use_the_selection(gan_map, frontend):
     content, _ = frontend.custom_messages()[-1]
     assert content["text"].startswith("directions of the 40 selected points: local 1 ")
     assert {"local 1", "local 2"} <= set(gan_map._axis_options)
+
+
+def test_the_page_hears_how_entangled_the_directions_are(gan_map):
+    cos = gan_map._direction_cosines
+    names = cos["names"]
+    assert names == list(gan_map.directions)
+    i, j = names.index("PC 1"), names.index("SeFa 1")
+    expected = gan_map.directions["PC 1"].unit @ gan_map.directions["SeFa 1"].unit
+    assert cos["matrix"][i][j] == pytest.approx(expected, abs=1e-4)
+    assert cos["matrix"][i][i] == pytest.approx(1.0)
+    gan_map.add_direction(np.ones(16), name="ones")
+    assert "ones" in gan_map._direction_cosines["names"]
+
+
+def test_orthogonalize_from_the_picker_makes_and_shows_y_without_x(gan_map, frontend):
+    gan_map.set_axes("SeFa 1", "PC 1")
+    frontend.send(gan_map, {"type": "orthogonalize", "name": "PC 1", "against": "SeFa 1"})
+    made = gan_map.directions["PC 1 ⊥ SeFa 1"]
+    assert abs(made.unit @ gan_map.directions["SeFa 1"].unit) < 1e-9
+    assert list(gan_map._axes) == ["SeFa 1", "PC 1 ⊥ SeFa 1"]
+    frontend.send(gan_map, {"type": "orthogonalize", "name": "PC 1", "against": "PC 1"})
+    content, _ = frontend.custom_messages()[-1]
+    assert content["text"] == "orthogonalize: 'PC 1' cannot be made orthogonal to itself."
+
+
+def test_a_grid_is_shown_by_every_view_as_one_picture(digits, digits_pca, frontend):
+    from previews import shown_pixels
+
+    X, y = digits
+    w = explore(digits_pca, X, labels=y, image_shape=(8, 8))
+    frontend.send(w, {"type": "grid", "x": "PC 1", "y": "PC 2", "steps": [4, 3], "view": "v"})
+    content, buffers = frontend.custom_messages()[-1]
+    assert content["type"] == "grid"
+    assert "view" not in content  # a picture for every view
+    assert (content["rows"], content["cols"]) == (3, 4)
+    assert content["directions"] == ["PC 1", "PC 2"]
+    grid = w.grid("PC 1", "PC 2", steps=(4, 3))
+    for k, (tile, buffer) in enumerate(zip(content["tiles"], buffers, strict=True)):
+        i, j = divmod(k, 4)
+        expected = np.clip(grid.outputs[i, j].reshape(8, 8) / 16, 0, 1) * 255
+        np.testing.assert_allclose(shown_pixels(tile, buffer), expected, atol=1)
+    frontend.send(w, {"type": "grid", "x": "PC 1", "y": "PC 2", "steps": [4]})
+    content, _ = frontend.custom_messages()[-1]
+    assert "grid: steps must be [columns, rows]" in content["text"]

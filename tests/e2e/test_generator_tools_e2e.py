@@ -86,3 +86,53 @@ def test_local_directions_of_the_selection_join_the_pickers(open_notebook):
         what="local 1 among the axis choices",
     )
     assert "directions of the 60 selected points" in view.root.locator(".lm-notice").inner_text()
+
+
+DIGITS = (
+    "import latent_magic\n"
+    "from sklearn.datasets import load_digits\n"
+    "from sklearn.decomposition import PCA\n"
+    "X, y = load_digits(return_X_y=True)\n"
+    "pca = PCA(n_components=16).fit(X)\n"
+    "w = latent_magic.explore(pca, X, labels=y, image_shape=(8, 8))\n"
+    "w"
+)
+
+
+def test_a_grid_over_the_two_axes_is_painted_as_one_picture(open_notebook):
+    nb, view = open_map(open_notebook, DIGITS, 1797)
+    view.root.scroll_into_view_if_needed()
+    # How entangled the axes are is said beside the pickers: principal axes are orthogonal.
+    assert "cos x·y 0.00" in view.root.locator(".lm-entangled").inner_text()
+    view.root.locator('button[data-action="grid"]').click()
+    nb.wait_for_js(
+        "() => document.querySelector('.lm-root .lm-strip')?.dataset.grid === '7x7'",
+        what="the 7 × 7 grid",
+    )
+    nb.page.wait_for_timeout(300)
+    tiles = nb.page.evaluate(STRIP_PIXELS_JS)
+    assert len(tiles) == 49
+    outputs = np.array(nb.kernel.eval("w.grid('PC 1', 'PC 2').outputs.reshape(49, 8, 8).tolist()"))
+    for tile, output in zip(tiles, outputs, strict=True):
+        shown = np.array(tile["px"], np.uint8).reshape(tile["h"], tile["w"], 4)[:, :, 0]
+        expected = np.floor(np.clip(output / 16, 0, 1) * 255 + 0.5)
+        assert np.abs(shown.astype(int) - expected).max() <= 1
+    nb.screenshot("grid", locator=view.root)
+
+    # ⊥ makes a y axis independent of x: a new direction, shown as the y axis.
+    nb.kernel.execute(
+        "w.add_direction(w.directions['PC 1'].vector + w.directions['PC 2'].vector, name='mix')"
+    )
+    nb.kernel.execute("w.set_axes('PC 1', 'mix')")
+    nb.wait_for_js(
+        "() => document.querySelector('.lm-root .lm-entangled').textContent.includes('cos x·y 0.')"
+        " && !document.querySelector('.lm-root .lm-entangled').textContent.includes('0.00')",
+        what="the entangled axes said",
+    )
+    view.root.locator('button[data-action="orthogonalize"]').click()
+    nb.kernel.wait_until("list(w._axes)", ["PC 1", "mix ⊥ PC 1"])
+    nb.wait_for_js(
+        "() => document.querySelector('.lm-root .lm-entangled').textContent"
+        ".includes('cos x·y 0.00')",
+        what="independent axes said",
+    )
