@@ -206,6 +206,8 @@ class LatentExplorer(anywidget.AnyWidget):
             x_axis, y_axis = (self._direction(a) for a in opts.axes)
             space.set_projection(space.direction_axes(x_axis, y_axis))
             axes_names = [x_axis.name, y_axis.name]
+            for axis in (x_axis, y_axis):  # axes given as directions are walks and choices too
+                self._directions.setdefault(axis.name, axis)
         elif opts.projection != "pca":
             space.set_projection(make_projection(opts.projection, space.latents))
             axes_names = []

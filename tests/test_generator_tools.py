@@ -182,3 +182,14 @@ def test_a_grid_is_shown_by_every_view_as_one_picture(digits, digits_pca, fronte
     frontend.send(w, {"type": "grid", "x": "PC 1", "y": "PC 2", "steps": [4]})
     content, _ = frontend.custom_messages()[-1]
     assert "grid: steps must be [columns, rows]" in content["text"]
+
+
+def test_axes_given_as_directions_join_the_choices(digits, digits_pca):
+    from latent_magic import Direction
+
+    X, y = digits
+    thick = Direction.from_vector(np.arange(16.0), "thick")
+    w = explore(digits_pca, X, labels=y, image_shape=(8, 8), axes=(thick, "PC 2"))
+    assert "thick" in w._axis_options
+    assert "thick" in w._direction_cosines["names"]
+    assert w.walk("thick", steps=3).latents.shape == (3, 16)
