@@ -76,6 +76,12 @@ def test_local_directions_of_the_selection_join_the_pickers(open_notebook):
         what="the selection shown",
     )
     view.root.locator('button[data-action="local-directions"]').click()
+    # The notice says what was made (it shows for a few seconds: caught as it comes).
+    nb.wait_for_js(
+        "() => (document.querySelector('.lm-root').dataset.notice || '')"
+        ".includes('directions of the 60 selected points')",
+        what="the notice of the local directions",
+    )
     nb.kernel.wait_until(
         "sorted(k for k in w.directions if k.startswith('local'))",
         ["local 1", "local 2", "local 3"],
@@ -85,7 +91,6 @@ def test_local_directions_of_the_selection_join_the_pickers(open_notebook):
         ".some(o => o.value === 'local 1')",
         what="local 1 among the axis choices",
     )
-    assert "directions of the 60 selected points" in view.root.locator(".lm-notice").inner_text()
 
 
 DIGITS = (
