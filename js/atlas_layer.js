@@ -186,7 +186,9 @@ export class AtlasLayer {
     this.wanted = key;
     this.pending = null; // a newer settle replaces it
     if (this.picture?.key === key) return;
-    if (this.inFlight?.key === key && !this.inFlight.expired) return; // its reply is coming
+    const f = this.inFlight;
+    // Its reply is coming, and will be shown (not if the map changed since it was asked).
+    if (f?.key === key && !f.expired && f.generation === this.generation) return;
     const seq = ++this.settles;
     const t0 = this.now();
     const decoder = this.clientDecoder();

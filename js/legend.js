@@ -54,13 +54,3 @@ export function renderLegend(root, legend, palette) {
     root.append(bar, ends);
   }
 }
-
-/**
- * Shows the `_status` line (hidden when empty).
- * @param {HTMLElement} root
- * @param {string} text
- */
-export function renderStatus(root, text) {
-  root.textContent = text ? String(text) : "";
-  root.hidden = !text;
-}

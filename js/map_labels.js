@@ -13,7 +13,7 @@
 import { sizeCanvas } from "./dom.js";
 
 const FONT_PX = 11;
-const FOUND_TEXT = "#c2255c"; // a search's finds (the overlay rings them in the same hue)
+const FOUND_TEXT = "#d6336c"; // a search's finds (the overlay rings them in the same hue)
 const BOX_H = FONT_PX + 3; // a label's box: its text and a little air
 const GAP_PX = 3; // between a point's edge and its label
 const BUCKET_PX = 48; // the buckets that find the placed labels a new one may overlap

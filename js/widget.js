@@ -88,6 +88,8 @@ function render({ model, el: host }) {
     labelOf: (i) => labels.texts[i] ?? `point ${i}`,
     found(found) {
       s.found = found;
+      // Written once here, not per frame: a broad query may find hundreds of thousands.
+      s.foundText = found ? JSON.stringify(Array.from(found.points)) : undefined;
       publish();
       loop.schedule();
     },
@@ -162,7 +164,10 @@ function render({ model, el: host }) {
   const atlas = new AtlasLayer(atlasCanvas, {
     send: (content) => send(content),
     clientDecoder: () => previewer.client,
-    canDecode: () => model.get("_decoder")?.can_decode !== false,
+    canDecode: () => {
+      const d = model.get("_decoder");
+      return d?.can_decode !== false && !d?.neighbors;
+    },
     changed: () => loop.schedule(),
   });
   const thumbs = new Thumbnails(thumbCanvas, {
@@ -251,7 +256,13 @@ function render({ model, el: host }) {
   function drawLabels(size) {
     if (loop.settling) labels.follow(s.view);
     else if (
-      labels.update({ view: s.view, positions: s.positions, radius: size / 2, theme: s.theme })
+      labels.update({
+        view: s.view,
+        positions: s.positions,
+        radius: size / 2,
+        theme: s.theme,
+        highlight: s.found?.points,
+      })
     )
       writeChanged(root.dataset, {
         labels: JSON.stringify(labels.published()),
@@ -297,7 +308,7 @@ function render({ model, el: host }) {
     });
     writeChanged(root.dataset, values);
     setOrDrop("atlas", atlas.shown ? JSON.stringify(atlas.shown) : undefined);
-    setOrDrop("search", s.found ? JSON.stringify(Array.from(s.found.points)) : undefined);
+    setOrDrop("search", s.foundText);
   }
 
   function setOrDrop(name, text) {
@@ -365,6 +376,7 @@ function render({ model, el: host }) {
     ops.fitGroups(s.n);
     renderer.setPoints(s.positions);
     atlas.invalidate();
+    if (s.found?.x !== undefined) search.submit(); // the encoded query moved with the map
     thumbs.moved();
     loadCodes();
     showSelection(selection.selection);
@@ -412,7 +424,9 @@ function render({ model, el: host }) {
   }
 
   function loadAtlasToggle() {
-    const available = model.get("_decoder")?.can_decode === true;
+    // A map whose spots "decode" to their nearest labels (words) has no pictures to tile.
+    const d = model.get("_decoder");
+    const available = d?.can_decode === true && !d?.neighbors;
     toolbar.showAtlas(available, s.atlasOn && available);
     loop.schedule(); // a new picture is wanted for the settled view
   }
@@ -467,6 +481,9 @@ function render({ model, el: host }) {
       loadAtlasToggle();
       publish();
       loop.schedule();
+    } else if (action === "toggle-thumbnails") {
+      model.set("show_thumbnails", !model.get("show_thumbnails"));
+      link.save();
     } else if (action === "toggle-labels") {
       // View state the page writes too (docs/protocol.md): every view of the widget follows.
       model.set("show_labels", !model.get("show_labels"));

@@ -63,8 +63,8 @@ class ArithmeticResult:
         ‖vector(label)‖`` when ``unit_terms``, else ``vector`` itself.
     indices : (k,) int64
         The table row of each neighbour, in the order of ``neighbors``: which point a label
-        names when several share it (the digits' ``3, 3, 3``). For a map's arithmetic, the
-        point index (``w.rows[i]`` is the row of the data).
+        names when several share it (the digits' ``3, 3, 3``). For a map's arithmetic
+        (``w.arithmetic``), the row of the data, as ``w.selected_indices`` are.
     """
 
     expression: str

@@ -129,7 +129,13 @@ def interpolate(
 
 
 def interpolate_in(
-    space: LatentSpace, a: Any, b: Any, steps: int = 9, method: str | None = None
+    space: LatentSpace,
+    a: Any,
+    b: Any,
+    steps: int = 9,
+    method: str | None = None,
+    *,
+    decode: bool = True,
 ) -> Interpolation:
     """:func:`interpolate` in a map's latent space: the default method from the model's prior,
     the steps decoded in one batch (when the model can decode), and their path on the map.
@@ -141,6 +147,9 @@ def interpolate_in(
         Latent vectors of the space (a row of the data is resolved by the widget).
     steps, method
         As for :func:`interpolate`.
+    decode : bool
+        Decode the steps (False: only the latents and their path, e.g. when the page is
+        shown a few of them).
 
     Returns
     -------
@@ -156,7 +165,7 @@ def interpolate_in(
                 f"got shape {size}."
             )
     found = interpolate(a, b, steps, method, prior=bool(space.model.prior))
-    outputs = space.model.decode(found.latents) if space.model.can_decode else None
+    outputs = space.model.decode(found.latents) if decode and space.model.can_decode else None
     positions = np.asarray(space.project(found.latents), dtype=np.float64)
     return dataclasses.replace(found, outputs=outputs, positions=positions)
 

@@ -126,7 +126,7 @@ class PageRequests:
         if _expected(error):
             text = str(error.args[0] if isinstance(error, KeyError) and error.args else error)
             # An expression's own mistake is shown under the box it was typed in, as it is.
-            if kind != "arithmetic" and not text.startswith(f"{kind}:"):
+            if kind != "arithmetic" and not text.startswith(kind):
                 text = f"{kind}: {text}"
         else:  # a fault, not a mistake in the request: keep the traceback for whoever fixes it
             _log.exception("latent_magic: the %s request failed", kind)
@@ -246,7 +246,7 @@ class PageRequests:
         steps = fields.integer(content, "steps")
         if not 2 <= steps <= MAX_STRIP:
             raise RequestError(f"join_pins: steps must be 2..{MAX_STRIP}; got {steps}.")
-        path = self.widget.join_pins(steps)
+        path = self.widget.join_pins(steps, decode=False)  # the strip decodes what it shows
         label = f"{path.method}: the last two pins"
         self.reply(*self._strip_message(label, path.t, path.latents))
         self.notice(path.note)
@@ -447,10 +447,9 @@ class PageRequests:
         expression = fields.text(content, "expression")
         result = self.widget.arithmetic(expression)  # a mistake is answered by _refuse
         mark = self.widget._add_mark(expression, result.vector)
-        rows = self.widget.rows
-        neighbors = [
-            {"label": label, "score": score, "row": int(rows[i])}
-            for (label, score), i in zip(result.neighbors, result.indices, strict=True)
+        neighbors = [  # the widget's result names rows of the data
+            {"label": label, "score": score, "row": int(row)}
+            for (label, score), row in zip(result.neighbors, result.indices, strict=True)
         ]
         reply = {"type": "arithmetic_result", "id": key, "expression": expression}
         self.reply({**reply, "ok": True, "error": "", **mark, "neighbors": neighbors})

@@ -3,6 +3,7 @@ page draws (traits) and the Python API; the page's requests are read by ``_messa
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import math
@@ -612,7 +613,9 @@ class LatentExplorer(anywidget.AnyWidget):
     def arithmetic(self, expression: str, k: int = 10, **how: Any) -> ArithmeticResult:
         """:func:`latent_magic.arithmetic` over this map's labels and latents. The widget marks
         ``result.vector``, the raw sum, on the map: a latent at the data's own scale."""
-        return arithmetic(self._labelled_latents(), expression, k, **how)
+        result = arithmetic(self._labelled_latents(), expression, k, **how)
+        # Rows of the data, as everywhere on the widget (the table's rows are its points).
+        return dataclasses.replace(result, indices=self._space.rows[result.indices])
 
     # ------------------------------------------------------------------ generator tools
     @_locked
@@ -629,14 +632,18 @@ class LatentExplorer(anywidget.AnyWidget):
         )
 
     @_locked
-    def join_pins(self, steps: int = 9, method: str | None = None) -> Interpolation:
+    def join_pins(
+        self, steps: int = 9, method: str | None = None, *, decode: bool = True
+    ) -> Interpolation:
         """:meth:`interpolate` between the last two pins' vectors, its path drawn on the map
-        (it follows the map when the axes change; clearing the pins removes it)."""
+        (it follows the map when the axes change; clearing the pins removes it); ``decode``
+        False leaves ``outputs`` None."""
         if len(self._pinned) < 2:
             raise ValueError(f"join_pins needs two pins; there are {len(self._pinned)}.")
-        path = self.interpolate(self._pinned[-2], self._pinned[-1], steps, method)
+        a, b = self._pinned[-2], self._pinned[-1]
+        path = interpolate_in(self._space, a, b, steps, method, decode=decode)
         self._path_latents = path.latents
-        self._path = path.positions.tolist()
+        self._path = self._space.project(path.latents).tolist()
         return path
 
     def _latent_of(self, end: Any, name: str) -> Any:
@@ -785,6 +792,7 @@ class LatentExplorer(anywidget.AnyWidget):
                 self._space.project(self._pinned) if len(self._pinned) else np.zeros((0, 2))
             )
             self._marks = [self._mark(label, z) for label, z in self._mark_latents]
+            self._view = []  # the page's range was on the old map: w.atlas() uses the extent
             if len(self._path_latents):
                 self._path = self._space.project(self._path_latents).tolist()
             self._update_status()  # a non-linear map switched to axes lifts differently

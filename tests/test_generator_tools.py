@@ -129,7 +129,7 @@ def test_joining_needs_two_pins(gan_map, frontend):
     gan_map.pin(0.5, 0.1)
     frontend.send(gan_map, {"type": "join_pins", "steps": 5})
     content, _ = frontend.custom_messages()[-1]
-    assert content["text"] == "join_pins: join_pins needs two pins; there are 1."
+    assert content["text"] == "join_pins needs two pins; there are 1."
 
 
 def test_local_directions_from_the_page_use_the_selection(gan_map, frontend):
@@ -193,3 +193,26 @@ def test_axes_given_as_directions_join_the_choices(digits, digits_pca):
     assert "thick" in w._axis_options
     assert "thick" in w._direction_cosines["names"]
     assert w.walk("thick", steps=3).latents.shape == (3, 16)
+
+
+def test_the_maps_view_is_forgotten_when_the_axes_change(digits, digits_pca, frontend):
+    X, y = digits
+    w = explore(digits_pca, X, labels=y, image_shape=(8, 8))
+    frontend.update(w, _view=[-1.0, 1.0, -1.0, 1.0])
+    w.set_axes("PC 3", "PC 4")
+    assert w.view is None  # the page's range was on the old map
+    assert w.atlas(2, 2).bounds == w.extent
+
+
+def test_a_maps_arithmetic_names_rows_of_the_data():
+    rng = np.random.default_rng(0)
+    from sklearn.decomposition import PCA
+
+    X = rng.normal(size=(30, 4))
+    X[0] = np.nan  # left out of the map: points and rows differ by one
+    names = ["a", "b", "c"] * 10
+    with pytest.warns(UserWarning, match="left out of the map"):
+        w = explore(PCA(3).fit(np.nan_to_num(X)), X, labels=names)
+    result = w.arithmetic("a + b", k=5)
+    for (label, _), row in zip(result.neighbors, result.indices, strict=True):
+        assert names[row] == label

@@ -219,6 +219,18 @@ test("after the map changed, a reply asked before is not shown", () => {
   assert.equal(log.sent.at(-1).id, 3, "the same view is asked again on the new map");
 });
 
+test("the map changes while a request is in flight: the same view is asked again at once", () => {
+  const { layer, log } = setup();
+  layer.settled(VIEW);
+  layer.invalidate(); // e.g. the anchor moved while the tiles were being decoded
+  layer.settled(VIEW); // the next frame, the same view
+  assert.equal(layer.receive(...reply(1, 8, 12)), true, "the stale reply frees the slot");
+  assert.equal(layer.shown, null, "and is not shown");
+  assert.equal(log.sent.length, 2, "the view is asked again on the new map");
+  layer.receive(...reply(log.sent.at(-1).id, 8, 12));
+  assert.notEqual(layer.shown, null);
+});
+
 test("once the kernel is gone, or when it cannot decode, nothing is asked", () => {
   const gone = setup();
   gone.layer.stop();

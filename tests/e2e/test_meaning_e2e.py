@@ -295,7 +295,18 @@ def test_search_rings_exactly_what_w_search_finds_and_flies_to_a_choice(open_not
     # A text no word contains: encoded, its nearest words ringed, the query marked.
     found = search_for(nb, view, "a big hungry cat")
     assert found == nb.kernel.eval("w.search('a big hungry cat').points.tolist()")
-    assert view.attr("marks") is not None
+    # The encoded query is marked where it projects (a blue ring, #1e88e5, on the overlay).
+    where = nb.kernel.eval("w.project(w.search('a big hungry cat').latent)[0].tolist()")
+    qx, qy = view.to_page(np.array(where))[0] - [box["x"], box["y"]]
+    rgba = view.canvas_rgba(".lm-root canvas.lm-overlay")
+    scale = rgba.shape[1] / box["width"]
+    near = rgba[
+        int(qy * scale) - 9 : int(qy * scale) + 10, int(qx * scale) - 9 : int(qx * scale) + 10
+    ]
+    blue = (np.abs(near[..., :3].astype(int) - [0x1E, 0x88, 0xE5]).max(axis=-1) < 40) & (
+        near[..., 3] > 150
+    )
+    assert blue.sum() > 10, "the encoded query is not marked where it projects"
     nb.screenshot("search-encoded", locator=view.root)
 
     # Choosing a listed find flies the view to it and previews it.
