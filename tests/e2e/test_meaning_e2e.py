@@ -379,6 +379,16 @@ def test_zoomed_in_the_digits_map_draws_each_points_own_picture(quickstart):
     assert checked >= 3, f"only {checked} pictures could be checked"
     nb.screenshot("pictures-on-the-map", locator=view.root)
 
+    # The toolbar's Pictures switch: off in the page and in Python, and back.
+    view.root.locator('[data-action="toggle-thumbnails"]').click()
+    nb.kernel.wait_until("w.show_thumbnails", False)
+    nb.wait_for_js(
+        "() => document.querySelector('.lm-root').dataset.thumbnails === undefined",
+        what="the pictures gone",
+    )
+    view.root.locator('[data-action="toggle-thumbnails"]').click()
+    nb.kernel.wait_until("w.show_thumbnails", True)
+
 
 # ---------------------------------------------------------------------- the walk's strip
 def test_the_pin_strip_shows_the_decoded_strip_it_pinned(quickstart):
