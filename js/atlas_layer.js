@@ -8,6 +8,7 @@
 // decoded atlas").
 
 import { decodeAt, imagePixels } from "./client_decoder.js";
+import { makeCanvas, sizeCanvas } from "./dom.js";
 import {
   decodeTileImage,
   GLYPH_SIZE,
@@ -81,13 +82,6 @@ export function pageTiles(d, bounds, rows, cols) {
   return z.map((row) => recordGlyph(shown.map((f) => row[f])));
 }
 
-function defaultCanvas(w, h) {
-  const canvas = document.createElement("canvas");
-  canvas.width = w;
-  canvas.height = h;
-  return canvas;
-}
-
 /**
  * Clears a line one CSS pixel wide between neighbouring tiles (the points show through), so
  * small tiles that touch (8 × 8 digits) do not run together.
@@ -129,7 +123,7 @@ export class AtlasLayer {
     this.clientDecoder = host.clientDecoder;
     this.canDecode = host.canDecode ?? (() => true);
     this.changed = host.changed ?? (() => {});
-    this.makeCanvas = host.makeCanvas ?? defaultCanvas;
+    this.makeCanvas = host.makeCanvas ?? makeCanvas;
     this.decodeImage = host.decodeImage ?? decodeTileImage;
     this.timeoutMs = host.timeoutMs ?? ATLAS_TIMEOUT_MS;
     this.setTimer = host.setTimer ?? ((fn, ms) => setTimeout(fn, ms));
@@ -164,10 +158,7 @@ export class AtlasLayer {
   resize(cssW, cssH, dpr) {
     this.width = cssW;
     this.height = cssH;
-    const w = Math.max(1, Math.round(cssW * dpr));
-    const h = Math.max(1, Math.round(cssH * dpr));
-    if (this.canvas.width !== w) this.canvas.width = w;
-    if (this.canvas.height !== h) this.canvas.height = h;
+    sizeCanvas(this.canvas, cssW, cssH, dpr);
     this.drawn = "";
   }
 

@@ -6,12 +6,10 @@
 // than a frame to draw; one moved texture never does); crisp points come back SETTLE_MS
 // after the last step, once no pan drag is held.
 
+import { sameView } from "./view.js";
+
 /** Crisp points come back this long after the last pan or zoom step (cached frames till then). */
 export const SETTLE_MS = 150;
-
-export function sameView(a, b) {
-  return a.x0 === b.x0 && a.x1 === b.x1 && a.y0 === b.y0 && a.y1 === b.y1;
-}
 
 /**
  * What the map canvas does this frame: `overlay` (keep its picture: it shows this key's points

@@ -11,6 +11,7 @@
 // characters' (each measured once), not a text measured anew.
 
 import { sizeCanvas } from "./dom.js";
+import { followTransform } from "./view.js";
 
 const FONT_PX = 11;
 const FOUND_TEXT = "#d6336c"; // a search's finds (the overlay rings them in the same hue)
@@ -273,14 +274,6 @@ export class OrderedPositions {
     }
     this.built = end;
   }
-}
-
-/** The CSS transform that moves a picture laid out for `laid` to where `view` shows it. */
-export function followTransform(laid, view, width, height) {
-  const scale = (laid.x1 - laid.x0) / (view.x1 - view.x0);
-  const tx = ((laid.x0 - view.x0) / (view.x1 - view.x0)) * width;
-  const ty = ((view.y1 - laid.y1) / (view.y1 - view.y0)) * height;
-  return `translate(${tx}px, ${ty}px) scale(${scale})`;
 }
 
 export class MapLabels {

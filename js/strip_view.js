@@ -3,7 +3,7 @@
 // atlas's (tile_glyphs.js): raw RGBA painted at once, PNG or SVG once decoded, records as
 // glyphs. A strip that could not be decoded shows the kernel's words instead.
 
-import { el } from "./dom.js";
+import { el, makeCanvas } from "./dom.js";
 import { decodeTileImage, paintTile, tilePixels } from "./tile_glyphs.js";
 
 const ENCODED_SIDE = 64; // a drawing that gives no size of its own (SVG) is painted this big
@@ -14,13 +14,6 @@ export function formatT(t) {
   return `t = ${t >= 0 ? "+" : "-"}${Math.abs(t).toFixed(2)}`;
 }
 
-function defaultCanvas(w, h) {
-  const canvas = document.createElement("canvas");
-  canvas.width = w;
-  canvas.height = h;
-  return canvas;
-}
-
 export class StripView {
   /**
    * @param {object} [options]
@@ -29,7 +22,7 @@ export class StripView {
    */
   constructor(options = {}) {
     this.decodeImage = options.decodeImage ?? decodeTileImage;
-    this.makeCanvas = options.makeCanvas ?? defaultCanvas;
+    this.makeCanvas = options.makeCanvas ?? makeCanvas;
     this.root = el("div", "lm-strip");
     this.root.hidden = true;
     this.seq = 0; // bumped per strip shown; a slow image decode must not paint into a newer one

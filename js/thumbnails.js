@@ -7,7 +7,7 @@
 // canvas (`observe`): for the benchmarks and the e2e tests.
 
 import { makeCanvas, sizeCanvas } from "./dom.js";
-import { followTransform } from "./map_labels.js";
+import { followTransform, sameView } from "./view.js";
 
 /** Pictures are drawn when at most this many points are in view. */
 export const MAX_IN_VIEW = 400;
@@ -311,8 +311,4 @@ function round1(v) {
 
 function round2(v) {
   return Math.round(v * 100) / 100;
-}
-
-function sameView(a, b) {
-  return a != null && a.x0 === b.x0 && a.x1 === b.x1 && a.y0 === b.y0 && a.y1 === b.y1;
 }

@@ -95,3 +95,16 @@ export function zoomLevel(view, ref) {
   const zy = (ref.y1 - ref.y0) / (view.y1 - view.y0);
   return Math.sqrt(zx * zy);
 }
+
+/** Whether two views show the same range (`a` may be null: nothing shown yet). */
+export function sameView(a, b) {
+  return a != null && a.x0 === b.x0 && a.x1 === b.x1 && a.y0 === b.y0 && a.y1 === b.y1;
+}
+
+/** The CSS transform that moves a picture laid out for `laid` to where `view` shows it. */
+export function followTransform(laid, view, width, height) {
+  const scale = (laid.x1 - laid.x0) / (view.x1 - view.x0);
+  const tx = ((laid.x0 - view.x0) / (view.x1 - view.x0)) * width;
+  const ty = ((view.y1 - laid.y1) / (view.y1 - view.y0)) * height;
+  return `translate(${tx}px, ${ty}px) scale(${scale})`;
+}

@@ -10,7 +10,7 @@ import "./widget.css";
 import { AtlasLayer } from "./atlas_layer.js";
 import { codesOf, float32Of, uint8Of, uint32Of } from "./codecs.js";
 import { el } from "./dom.js";
-import { FrameLoop, MapFrames, sameView } from "./frame_loop.js";
+import { FrameLoop, MapFrames } from "./frame_loop.js";
 import { KernelLink } from "./kernel_link.js";
 import { pointsInPolygon, toggle, union } from "./lasso.js";
 import { renderLegend } from "./legend.js";
@@ -30,7 +30,16 @@ import { StatusBar } from "./status_bar.js";
 import { StripView } from "./strip_view.js";
 import { Thumbnails } from "./thumbnails.js";
 import { Toolbar } from "./toolbar.js";
-import { fitView, panBy, pixelsPerUnit, resizeView, toData, zoomAbout, zoomLevel } from "./view.js";
+import {
+  fitView,
+  panBy,
+  pixelsPerUnit,
+  resizeView,
+  sameView,
+  toData,
+  zoomAbout,
+  zoomLevel,
+} from "./view.js";
 
 const PICK_RADIUS_PX = 6;
 
@@ -396,8 +405,13 @@ function render({ model, el: host }) {
     loop.schedule();
   }
 
-  function loadLabels() {
+  function loadLabelTexts() {
     labels.setTexts(uint8Of(model.get("_label_text")));
+    loadShowLabels();
+  }
+
+  /** The order changes with the map (axes); the texts, decoded once, stay. */
+  function loadLabelOrder() {
     labels.setOrder(uint32Of(model.get("_label_order")));
     loadShowLabels();
   }
@@ -617,9 +631,9 @@ function render({ model, el: host }) {
     "change:_client_decoder": loadClientDecoder,
     "change:_client_weights": loadClientDecoder,
     "change:_status": () => statusBar.setStatus(model.get("_status")),
-    "change:_label_text": loadLabels,
+    "change:_label_text": loadLabelTexts,
     "change:_arithmetic_hint": () => ops.setArithmeticHint(model.get("_arithmetic_hint")),
-    "change:_label_order": loadLabels,
+    "change:_label_order": loadLabelOrder,
     "change:show_labels": loadShowLabels,
     "change:_thumbnails": loadThumbnails,
     "change:show_thumbnails": loadShowThumbnails,
@@ -660,7 +674,8 @@ function render({ model, el: host }) {
   ops.setArithmeticHint(model.get("_arithmetic_hint"));
   ops.setCosines(model.get("_direction_cosines"));
   loadGroups();
-  loadLabels();
+  loadLabelTexts();
+  loadLabelOrder();
   loadThumbnails();
   loadPoints();
   setTool("pan");

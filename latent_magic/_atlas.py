@@ -7,12 +7,12 @@ is one decode, not 96.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
+from ._data import finite_number, read_only
 from ._latent_model import CannotDecodeError
 from ._png import encode_png
 from ._renderers import ImageRenderer, RecordRenderer, to_uint8_image
@@ -166,9 +166,9 @@ def decode_grid(space: LatentSpace, rows: int, cols: int, bounds: Any) -> Atlas:
         )
     outputs = decode_latents(space, latents)
     return Atlas(
-        _read_only(latents.reshape(rows, cols, -1)),
-        _read_only(positions),
-        _read_only(outputs.reshape(rows, cols, *outputs.shape[1:])),
+        read_only(latents.reshape(rows, cols, -1)),
+        read_only(positions),
+        read_only(outputs.reshape(rows, cols, *outputs.shape[1:])),
         checked,
         image_layout(space),
     )
@@ -281,7 +281,7 @@ def check_bounds(bounds: Any) -> Bounds:
         values = tuple(bounds)
     except TypeError:
         raise TypeError(f"bounds must be {expected}; got {bounds!r}.") from None
-    if len(values) != 4 or not all(map(_is_finite, values)):
+    if len(values) != 4 or not all(map(finite_number, values)):
         raise ValueError(f"bounds must be {expected}; got {bounds!r}.")
     x0, x1, y0, y1 = (float(v) for v in values)
     if not (x0 < x1 and y0 < y1):
@@ -295,17 +295,3 @@ def _side(value: Any, name: str) -> int:
     if not 1 <= value <= MAX_SIDE:
         raise ValueError(f"{name} must be a positive integer (at most {MAX_SIDE}); got {value}.")
     return int(value)
-
-
-def _is_finite(value: Any) -> bool:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
-        return False
-    try:
-        return math.isfinite(value)
-    except OverflowError:  # an int beyond float range
-        return False
-
-
-def _read_only(array: np.ndarray) -> np.ndarray:
-    array.setflags(write=False)
-    return array

@@ -3,6 +3,7 @@ labels."""
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -206,3 +207,30 @@ def _take_rows(data: Any, rows: np.ndarray) -> Any:
     if hasattr(data, "detach"):  # torch tensors index like arrays
         return data[rows]
     return np.asarray(data)[rows]
+
+
+def finite_number(value: Any) -> bool:
+    """Whether ``value`` is one finite real number (a Python or NumPy one; not a bool)."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int beyond float range
+        return False
+
+
+def two_values(values: Any) -> tuple[Any, Any] | None:
+    """``values`` as a pair, or None when it is not exactly two (a string is not a pair)."""
+    if isinstance(values, str | bytes | dict):
+        return None
+    try:
+        first, second = values
+    except (TypeError, ValueError):  # not two values
+        return None
+    return first, second
+
+
+def read_only(array: np.ndarray) -> np.ndarray:
+    """The array, made read-only (a result's arrays are not to be changed in place)."""
+    array.setflags(write=False)
+    return array

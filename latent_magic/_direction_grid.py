@@ -26,6 +26,7 @@ from ._atlas import (
     mosaic,
     mosaic_png,
 )
+from ._data import finite_number, read_only, two_values
 from ._direction import Direction
 from ._latent_model import CannotDecodeError
 from ._prior import keep_norm
@@ -168,12 +169,12 @@ def direction_grid(
     spreads = (space.spread_along(d1), space.spread_along(d2))
     return DirectionGrid(
         directions=(d1.name, d2.name),
-        s=_read_only(s),
-        t=_read_only(t),
-        latents=_read_only(latents),
-        outputs=_read_only(outputs.reshape(rows, cols, *outputs.shape[1:])),
+        s=read_only(s),
+        t=read_only(t),
+        latents=read_only(latents),
+        outputs=read_only(outputs.reshape(rows, cols, *outputs.shape[1:])),
         spreads=spreads,
-        anchor=_read_only(space.anchor),
+        anchor=read_only(space.anchor),
         note=space.walk_note(),
         layout=image_layout(space),
     )
@@ -229,7 +230,7 @@ def _evenly(start: float, stop: float, n: int) -> np.ndarray:
 
 def _steps(steps: Any) -> tuple[int, int]:
     expected = f"steps must be two positive integers (along d1, along d2), at most {MAX_SIDE}"
-    pair = _pair(steps)
+    pair = two_values(steps)
     if pair is None:
         raise TypeError(f"{expected}; got {steps!r}.")
     for value in pair:
@@ -244,13 +245,13 @@ def _span(span: Any) -> Span:
     expected = (
         "span must be ((s0, s1), (t0, t1)): for d1 and for d2, two finite numbers, low < high"
     )
-    pairs = _pair(span)
+    pairs = two_values(span)
     if pairs is None:
         raise ValueError(f"{expected}; got {span!r}.")
     checked = []
     for which, pair in zip(("d1", "d2"), pairs, strict=True):
-        values = _pair(pair)
-        if values is None or not all(map(_is_finite, values)):
+        values = two_values(pair)
+        if values is None or not all(map(finite_number, values)):
             raise ValueError(f"{expected}; got {span!r}.")
         low, high = float(values[0]), float(values[1])
         if not low < high:
@@ -262,27 +263,3 @@ def _span(span: Any) -> Span:
             )
         checked.append((low, high))
     return checked[0], checked[1]
-
-
-def _pair(values: Any) -> tuple[Any, Any] | None:
-    if isinstance(values, str | bytes | dict):
-        return None
-    try:
-        first, second = values
-    except (TypeError, ValueError):  # not two values
-        return None
-    return first, second
-
-
-def _is_finite(value: Any) -> bool:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
-        return False
-    try:
-        return math.isfinite(value)
-    except OverflowError:  # an int beyond float range
-        return False
-
-
-def _read_only(array: np.ndarray) -> np.ndarray:
-    array.setflags(write=False)
-    return array

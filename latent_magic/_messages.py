@@ -14,6 +14,7 @@ from traitlets import TraitError
 
 from . import _request_fields as fields
 from ._atlas import Tiles, atlas_tiles, decode_grid, decode_latents, render_tiles
+from ._data import finite_number
 from ._latent_model import CannotDecodeError
 from ._renderers import Preview
 from ._request_fields import RequestError
@@ -235,7 +236,7 @@ class PageRequests:
             raise RequestError(f"pin_walk: steps must be at most {MAX_STRIP}; got {steps}.")
         expected = "[t0, t1], two finite numbers"
         span = fields.field(content, "span", expected)
-        if not isinstance(span, list) or len(span) != 2 or not all(map(fields.is_finite, span)):
+        if not isinstance(span, list) or len(span) != 2 or not all(map(finite_number, span)):
             raise RequestError(f"pin_walk: span must be {expected}; got {fields.shown(span)}.")
         strip = self.widget._walk_latents(name, steps, (float(span[0]), float(span[1])))
         self.widget._add_pins(strip.latents)

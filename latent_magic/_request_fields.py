@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from ._data import finite_number
+
 SHOWN = 80  # characters of a value shown in a message
 
 
@@ -32,18 +34,9 @@ def field(content: dict[str, Any], name: str, expected: str) -> Any:
     return content[name]
 
 
-def is_finite(value: Any) -> bool:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return False
-    try:
-        return math.isfinite(value)
-    except OverflowError:  # an int beyond float range
-        return False
-
-
 def number(content: dict[str, Any], name: str) -> float:
     value = field(content, name, "a finite number")
-    if not is_finite(value):
+    if not finite_number(value):
         raise RequestError(
             f"{content['type']}: {name} must be a finite number; got {shown(value)}."
         )

@@ -6,7 +6,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import logging
-import math
 import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -22,6 +21,7 @@ from ._binary_traits import BinaryArray
 from ._client_decoder import client_decoder, find_client_layers, page_can_render
 from ._closed_form import closed_form_directions
 from ._colors import label_colors
+from ._data import finite_number, two_values
 from ._direction import Direction
 from ._direction_grid import DirectionGrid, direction_grid
 from ._directions import direction, directions_of_axes
@@ -51,27 +51,10 @@ def _bundle(name: str) -> Path:
 
 def _span(span: Any) -> tuple[float, float]:
     """A walk's ``(t0, t1)``: two finite numbers."""
-    pair = None if isinstance(span, str) else _pair(span)
-    if pair is None or not all(map(_finite, pair)):
+    pair = two_values(span)
+    if pair is None or not all(map(finite_number, pair)):
         raise ValueError(f"span must be two finite numbers (t0, t1); got {span!r}.")
     return float(pair[0]), float(pair[1])
-
-
-def _pair(values: Any) -> tuple[Any, Any] | None:
-    try:
-        first, second = values
-    except (TypeError, ValueError):  # not two values
-        return None
-    return first, second
-
-
-def _finite(value: Any) -> bool:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
-        return False
-    try:
-        return math.isfinite(value)
-    except OverflowError:  # an int beyond float range
-        return False
 
 
 # The synced traits the page writes too: what is selected, whether the map writes its labels
@@ -270,7 +253,7 @@ class LatentExplorer(anywidget.AnyWidget):
         value = list(proposal["value"])
         if value and not (
             len(value) == 4
-            and all(map(_finite, value))
+            and all(map(finite_number, value))
             and value[0] < value[1]
             and value[2] < value[3]
         ):

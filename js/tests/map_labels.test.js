@@ -2,13 +2,13 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
   FILL_CHUNK,
-  followTransform,
   MapLabels,
   OrderedPositions,
   placeLabels,
   splitLabels,
   textWidths,
 } from "../map_labels.js";
+import { followTransform } from "../view.js";
 import { clusteredPoints, rng } from "./random.js";
 
 const view = { x0: 0, x1: 100, y0: 0, y1: 50 }; // 400 × 200 px: 4 px a unit
