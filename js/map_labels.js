@@ -10,8 +10,7 @@
 // it passes over, before their labels are read), and a label's width is the sum of its
 // characters' (each measured once), not a text measured anew.
 
-import { sizeCanvas } from "./dom.js";
-import { followTransform } from "./view.js";
+import { FollowingCanvas } from "./following_canvas.js";
 
 const FONT_PX = 11;
 const FOUND_TEXT = "#d6336c"; // a search's finds (the overlay rings them in the same hue)
@@ -276,23 +275,18 @@ export class OrderedPositions {
   }
 }
 
-export class MapLabels {
+export class MapLabels extends FollowingCanvas {
   /**
    * @param {HTMLCanvasElement} canvas
    */
   constructor(canvas) {
-    this.canvas = canvas;
-    this.ctx = canvas.getContext("2d");
+    super(canvas);
     this.texts = [];
     this.order = new Uint32Array(0);
     this.widths = new Float32Array(0); // measured text widths, -1 until measured
     this.on = false;
     this.placed = [];
-    this.laid = null; // the key of the layout on the canvas
     this.version = 0; // of texts and order
-    this.width = 1;
-    this.height = 1;
-    this.dpr = 1;
     this.layoutMs = 0;
     this.ordered = null; // OrderedPositions of the last positions and order, and its version
     this.measured = null; // {font, width}: textWidths for the font last used
@@ -319,25 +313,9 @@ export class MapLabels {
     if (!this.on) this.clear();
   }
 
-  resize(cssWidth, cssHeight, dpr) {
-    this.width = cssWidth;
-    this.height = cssHeight;
-    this.dpr = dpr;
-    sizeCanvas(this.canvas, cssWidth, cssHeight, dpr);
-    this.laid = null;
-  }
-
   clear() {
-    this.ctx?.clearRect(0, 0, this.canvas.width, this.canvas.height);
-    this.canvas.style.transform = "";
+    this.wipe();
     this.placed = [];
-    this.laid = null;
-  }
-
-  /** While the view moves: the labels placed for the last settled view move with it. */
-  follow(view) {
-    if (!this.on || !this.laid) return;
-    this.canvas.style.transform = followTransform(this.laid.view, view, this.width, this.height);
   }
 
   /**

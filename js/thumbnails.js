@@ -6,8 +6,9 @@
 // CSS transform), as the labels do. What it holds and how long it took are published on its
 // canvas (`observe`): for the benchmarks and the e2e tests.
 
-import { makeCanvas, sizeCanvas } from "./dom.js";
-import { followTransform, sameView } from "./view.js";
+import { makeCanvas } from "./dom.js";
+import { FollowingCanvas } from "./following_canvas.js";
+import { sameView } from "./view.js";
 
 /** Pictures are drawn when at most this many points are in view. */
 export const MAX_IN_VIEW = 400;
@@ -77,7 +78,7 @@ export class PictureCache {
   }
 }
 
-export class Thumbnails {
+export class Thumbnails extends FollowingCanvas {
   /**
    * @param {HTMLCanvasElement} canvas `canvas.lm-thumbs`
    * @param {object} host
@@ -86,8 +87,7 @@ export class Thumbnails {
    * @param {(w: number, h: number) => HTMLCanvasElement} [host.makeCanvas]
    */
   constructor(canvas, host) {
-    this.canvas = canvas;
-    this.ctx = canvas.getContext("2d");
+    super(canvas);
     this.send = host.send;
     this.changed = host.changed ?? (() => {});
     this.makeCanvas = host.makeCanvas ?? makeCanvas;
@@ -98,11 +98,7 @@ export class Thumbnails {
     this.inFlight = null; // {id, points}
     this.pending = null; // points wanted once the request in flight is answered
     this.stopped = false;
-    this.laid = null; // {view, key}: what the canvas shows
     this.drawn = []; // [[index, x, y, w, h]] CSS px, for data-thumbnails
-    this.width = 1;
-    this.height = 1;
-    this.dpr = 1;
     this.now = host.now ?? (() => performance.now());
     this.drawMs = 0; // the last settled redraw (update: points in view, asking, painting)
     this.lastView = null; // the last settled view drawn for
@@ -143,31 +139,14 @@ export class Thumbnails {
     return this.spec !== null;
   }
 
-  resize(cssWidth, cssHeight, dpr) {
-    this.width = cssWidth;
-    this.height = cssHeight;
-    this.dpr = dpr;
-    sizeCanvas(this.canvas, cssWidth, cssHeight, dpr);
-    this.laid = null;
-  }
-
   clear() {
-    this.ctx?.clearRect(0, 0, this.canvas.width, this.canvas.height);
-    this.canvas.style.transform = "";
-    this.laid = null;
+    this.wipe();
     this.drawn = [];
   }
 
   /** The points moved (a new map): the pictures stay the points' own, their places change. */
   moved() {
     this.laid = null;
-  }
-
-  /** While the view moves: the drawn pictures move with it. */
-  follow(view) {
-    if (this.laid) {
-      this.canvas.style.transform = followTransform(this.laid.view, view, this.width, this.height);
-    }
   }
 
   /**
