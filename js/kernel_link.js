@@ -54,9 +54,18 @@ export class KernelLink {
     return this.text !== "";
   }
 
+  /**
+   * Whether this is a saved page (`w.save_html`): it never had a kernel, and writes the page
+   * makes to its own model (selection, switches) still count there.
+   */
+  get saved() {
+    return typeof this.model.noKernel === "string";
+  }
+
   /** Reports the kernel gone if it is (the comm marked dead, the kernel dead or disposed). */
   check() {
-    if (this.el.classList?.contains("jupyter-widgets-disconnected"))
+    if (this.saved) this.lose("", this.model.noKernel);
+    else if (this.el.classList?.contains("jupyter-widgets-disconnected"))
       this.lose("The kernel was restarted or disconnected");
     else if (this.kernel?.isDisposed) this.lose("The kernel connection was closed");
     else this.onStatus(this.kernel, this.kernel?.status);
@@ -70,9 +79,9 @@ export class KernelLink {
     this.lose("The kernel was shut down or replaced");
   }
 
-  lose(what) {
+  lose(what, text = goneText(what)) {
     if (this.gone) return;
-    this.text = goneText(what);
+    this.text = text;
     this.onGone(this.text);
   }
 

@@ -43,8 +43,11 @@ export class Previewer {
   /** The pointer is over the point `index` at (x, y). */
   point(index, x, y) {
     clearTimeout(this.restTimer);
-    if (this.gone) this.showGone("point");
-    else this.requests.request(x, y, index);
+    if (!this.gone) this.requests.request(x, y, index);
+    // Its own latent went with the kernel; the page can still decode its spot on the map.
+    else if (this.client && this.decoder()?.can_decode !== false)
+      this.showClient(x, y, performance.now(), `point ${index} · decoded at its spot`);
+    else this.showGone("point");
   }
 
   /**
@@ -69,12 +72,11 @@ export class Previewer {
     }
   }
 
-  showClient(x, y, since) {
+  showClient(x, y, since, title = "empty space") {
     const d = this.client;
     const values = decodeAt(d, x, y);
-    if (d.kind === "image")
-      this.panel.showClient("empty space", x, y, imagePixels(d, values), null);
-    else this.panel.showClient("empty space", x, y, null, recordFeatures(d, values));
+    if (d.kind === "image") this.panel.showClient(title, x, y, imagePixels(d, values), null);
+    else this.panel.showClient(title, x, y, null, recordFeatures(d, values));
     this.seq++;
     this.previewMs = performance.now() - since;
     this.shown({ previewId: `c${++this.clientPreviews}`, previewSource: "client" });

@@ -96,6 +96,22 @@ export class Toolbar {
     this.atlasToggle.setAttribute("aria-pressed", String(on));
   }
 
+  /**
+   * The kernel is gone (or a saved page never had one): the tools and actions named (by
+   * `data-tool` / `data-action`) ask it, so they are disabled, their titles saying why.
+   * @param {string} note
+   * @param {string[]} names
+   */
+  disableKernelTools(note, names) {
+    for (const name of names) {
+      const b = this.tools.get(name) ?? this.root.querySelector(`[data-action="${name}"]`);
+      if (!b) continue;
+      b.disabled = true;
+      b.title = note;
+      b.classList.add("lm-needs-kernel");
+    }
+  }
+
   /** Puts an element (the search box) among the tools, before the action buttons. */
   addTool(element) {
     this.root.insertBefore(element, this.root.querySelector(".lm-spacer"));

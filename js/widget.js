@@ -156,7 +156,7 @@ function render({ model, el: host }) {
     model,
     send,
     show: showSelection,
-    live: () => !link.gone,
+    live: () => !link.gone || link.saved, // a saved page's model keeps it (its CSV download)
     save: () => link.save(),
   });
   const pins = new Pins((content) => send(content), model.get("_pins"));
@@ -565,6 +565,12 @@ function render({ model, el: host }) {
     search.disable();
     ops.disable();
     pins.dropProvisional();
+    // Pictures are asked of the kernel; a saved page has none, and an atlas only if it decodes.
+    const kernelOnly = ["pin", "anchor"];
+    if (link.saved) kernelOnly.push("toggle-thumbnails");
+    if (link.saved && !previewer.client) kernelOnly.push("toggle-atlas");
+    toolbar.disableKernelTools(text, kernelOnly);
+    if (kernelOnly.includes(tools.tool)) setTool("pan");
     statusBar.showGone(text);
     publish();
     loop.schedule();

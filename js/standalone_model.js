@@ -1,0 +1,119 @@
+// The widget's model in a saved page (`w.save_html`), where no kernel is: the state the
+// kernel embedded in the file, behind the part of anywidget's model interface the widget uses
+// (get, set, save_changes, on, off, send). Binary traits come back as DataViews, as anywidget
+// hands them; `set` fires `change:<name>` at once, as Backbone does, so the view, the
+// selection and the switches work; `send` answers nothing (no request can leave the page).
+// `noKernel` tells kernel_link.js why nothing can be asked.
+
+/** The format name the kernel writes into the saved page's state (_standalone.py). */
+export const SAVED_FORMAT = "latent_magic.saved_map";
+
+/**
+ * The bytes of a base64 text.
+ * @param {string} text
+ * @returns {Uint8Array}
+ */
+export function bytesOfBase64(text) {
+  if (typeof Uint8Array.fromBase64 === "function") return Uint8Array.fromBase64(text);
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+/** Puts `value` at `path` (keys and indices) inside `state`. */
+function putAt(state, path, value) {
+  let node = state;
+  for (let k = 0; k < path.length - 1; k++) {
+    if (node[path[k]] === null || typeof node[path[k]] !== "object") node[path[k]] = {};
+    node = node[path[k]];
+  }
+  node[path[path.length - 1]] = value;
+}
+
+/**
+ * The traits of a saved page's document: its JSON state with each base64 buffer put back at
+ * its path as a DataView over a buffer of its own.
+ * @param {{format?: string, state?: object, buffers?: {path: (string|number)[], data: string}[]}} doc
+ * @returns {Record<string, unknown>}
+ */
+export function traitsOf(doc) {
+  if (doc?.format !== SAVED_FORMAT || doc.state === null || typeof doc.state !== "object") {
+    throw new TypeError(
+      `expected a saved latent_magic map (format "${SAVED_FORMAT}"), got ${JSON.stringify(doc?.format)}`,
+    );
+  }
+  const state = structuredClone(doc.state);
+  for (const { path, data } of doc.buffers ?? []) {
+    if (!Array.isArray(path) || path.length === 0 || typeof data !== "string") {
+      throw new TypeError(
+        `a saved buffer needs a path and base64 data, got ${JSON.stringify(path)}`,
+      );
+    }
+    const bytes = bytesOfBase64(data);
+    putAt(state, path, new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  }
+  return state;
+}
+
+export class StandaloneModel {
+  /**
+   * @param {Record<string, unknown>} traits the widget's state (traitsOf)
+   * @param {string} noKernel why nothing is asked of a kernel (shown by the widget)
+   */
+  constructor(traits, noKernel) {
+    this.traits = { ...traits };
+    this.noKernel = noKernel;
+    this.handlers = new Map(); // event name → callbacks, in the order they came
+    this.sent = 0; // messages the widget tried to send (none should: there is no kernel)
+  }
+
+  get(name) {
+    return this.traits[name];
+  }
+
+  /** Sets a trait and, when it changed, tells its listeners at once. */
+  set(name, value) {
+    const old = this.traits[name];
+    this.traits[name] = value;
+    if (!sameValue(old, value)) this.trigger(`change:${name}`, this, value);
+  }
+
+  /** Nothing to save to: the page's state lives only here. */
+  save_changes() {}
+
+  /** A message for the kernel: there is none, so it goes nowhere and nothing answers. */
+  send(_content, _callbacks, _buffers) {
+    this.sent += 1;
+  }
+
+  on(name, callback) {
+    const list = this.handlers.get(name) ?? [];
+    list.push(callback);
+    this.handlers.set(name, list);
+  }
+
+  /** Removes one callback of an event, every callback of an event, or every callback. */
+  off(name, callback) {
+    if (name === undefined) this.handlers.clear();
+    else if (callback === undefined) this.handlers.delete(name);
+    else
+      this.handlers.set(
+        name,
+        (this.handlers.get(name) ?? []).filter((f) => f !== callback),
+      );
+  }
+
+  /** Calls an event's callbacks (a copy of the list: one may remove itself). */
+  trigger(name, ...args) {
+    for (const callback of [...(this.handlers.get(name) ?? [])]) callback(...args);
+  }
+}
+
+/** Whether a set changes nothing: the same object, or equal plain values (JSON-like). */
+function sameValue(a, b) {
+  if (a === b) return true;
+  if (ArrayBuffer.isView(a) || ArrayBuffer.isView(b)) return false;
+  if (a === null || b === null || typeof a !== "object" || typeof b !== "object") return false;
+  return JSON.stringify(a) === JSON.stringify(b);
+}

@@ -1,0 +1,185 @@
+"""A map saved as one HTML file (``w.save_html``) that opens offline in any browser: the
+widget's synced state embedded as JSON (binary traits as base64), its front end inlined (the
+``static/standalone.js`` bundle: the widget and a model without a kernel, js/standalone.js),
+and each point's row and label for the selection's CSV download. Nothing in the file is
+fetched; what needs a kernel is disabled in the page, with a note saying so."""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from ._widget import LatentExplorer
+
+FORMAT = "latent_magic.saved_map"  # js/standalone_model.js checks it
+_STATIC = Path(__file__).parent / "static"
+_SUFFIXES = (".html", ".htm")
+# Synced traits a saved page does without: the anywidget bundle and CSS (the page inlines its
+# own), and the layout widget (a reference to another model, which a saved page has not).
+_LEFT_OUT = frozenset({"_esm", "_css", "layout"})
+_PAGE_DECODES = (
+    "Saved map: no kernel. Hover previews, the atlas and selection work here (download the "
+    "selection as CSV above); pins, walks, axes, arithmetic, search and pictures need the "
+    "notebook."
+)
+_KERNEL_DECODES = (
+    "Saved map: no kernel. The map and selection work here (download the selection as CSV "
+    "above); this model decodes only in Python, so previews, pins, walks, axes, arithmetic, "
+    "search and pictures need the notebook."
+)
+
+
+def _front_end(name: str) -> str:
+    path = _STATIC / name
+    if not path.exists():
+        raise FileNotFoundError(
+            f"latent_magic's front end is not built ({path} is missing): run `npm install && "
+            "npm run build` in the source tree, or reinstall the package."
+        )
+    return path.read_text(encoding="utf-8")
+
+
+def _inline_script(code: str) -> str:
+    """Code safe inside a <script> element: no `</script` ends it early (esbuild already
+    writes `<\\/script` in strings; this holds whatever bundle it is)."""
+    code = code.replace("</script", "<\\/script").replace("</SCRIPT", "<\\/SCRIPT")
+    if "<!--" in code or "</script" in code.lower():
+        raise RuntimeError(
+            "the front-end bundle holds '<!--' or '</script', which would break the saved "
+            "page; rebuild it with esbuild (npm run build)."
+        )
+    return code
+
+
+def _json_for_html(value: Any) -> str:
+    """JSON that cannot close or comment out the <script> holding it: `<`, `>` and `&` as
+    \\u escapes (a label such as `</script><script>…` stays text)."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    for char, escape in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
+        text = text.replace(char, escape)
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def _b64(data: bytes | memoryview) -> str:
+    return base64.b64encode(bytes(data)).decode("ascii")
+
+
+def _split_buffers(value: Any, path: list[str | int], out: list[dict[str, Any]]) -> Any:
+    """The state with every binary value taken out into ``out`` as ``{path, data}``."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        out.append({"path": path, "data": _b64(value)})
+        return None
+    if isinstance(value, dict):
+        return {k: _split_buffers(v, [*path, k], out) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_split_buffers(v, [*path, i], out) for i, v in enumerate(value)]
+    return value
+
+
+def _label_texts(labels: np.ndarray) -> list[str]:
+    if labels.dtype.kind == "f":
+        return [f"{v:.4g}" for v in labels.tolist()]
+    return [str(v).replace("\x00", "\ufffd") for v in labels.tolist()]
+
+
+def saved_document(widget: LatentExplorer, title: str) -> dict[str, Any]:
+    """What the page reads (js/standalone.js): the synced state, its buffers, each point's row
+    and label, the title and the note on what works without a kernel."""
+    state = {k: v for k, v in widget.get_state().items() if k not in _LEFT_OUT}
+    buffers: list[dict[str, Any]] = []
+    state = _split_buffers(state, [], buffers)
+    rows = np.asarray(widget.rows, dtype="<u4")
+    labels = widget.labels
+    table = {
+        "rows": _b64(rows.tobytes()),
+        "labels": None
+        if labels is None
+        else _b64("\x00".join(_label_texts(labels)).encode("utf-8")),
+    }
+    decodes_here = bool(widget._client_decoder)
+    return {
+        "format": FORMAT,
+        "version": 1,
+        "title": title,
+        "note": _PAGE_DECODES if decodes_here else _KERNEL_DECODES,
+        "csv_name": "selection.csv",
+        "state": state,
+        "buffers": buffers,
+        "table": table,
+    }
+
+
+_PAGE_CSS = """
+html, body { margin: 0; background: #fff; font-family: system-ui, sans-serif; }
+.lm-saved-bar { display: flex; align-items: center; gap: 12px; flex-wrap: wrap;
+  padding: 8px 12px; border-bottom: 1px solid #ddd; font-size: 13px; }
+.lm-saved-note { color: #555; flex: 1 1 300px; }
+#lm-saved-map { padding: 8px 12px; }
+"""
+
+
+def standalone_html(widget: LatentExplorer, title: str | None = None) -> str:
+    """The widget's map as one HTML page that opens offline (see ``LatentExplorer.save_html``)."""
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"title must be a str or None; got {type(title).__name__}.")
+    title = title or "latent map"
+    document = _json_for_html(saved_document(widget, title))
+    css = _front_end("widget.css")
+    if "</style" in css.lower():
+        raise RuntimeError("the widget's CSS holds '</style'; rebuild the front end.")
+    script = _inline_script(_front_end("standalone.js"))
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{html.escape(title)}</title>\n"
+        f"<style>{css}</style>\n<style>{_PAGE_CSS}</style>\n</head>\n<body>\n"
+        '<div id="lm-saved-map"></div>\n'
+        f'<script type="application/json" id="lm-saved-state">{document}</script>\n'
+        f'<script type="module">{script}</script>\n'
+        "</body>\n</html>\n"
+    )
+
+
+def _target(path: Any) -> Path:
+    """The file to write, checked: a path ending in .html or .htm whose folder exists."""
+    if not isinstance(path, str | os.PathLike):
+        raise TypeError(f"path must be a str or os.PathLike; got {type(path).__name__}.")
+    target = Path(path).expanduser()
+    if target.suffix.lower() not in _SUFFIXES:
+        raise ValueError(f"path must name an .html file (e.g. 'map.html'); got {str(path)!r}.")
+    if target.is_dir():
+        raise IsADirectoryError(f"path {str(path)!r} is a folder; give a file name in it.")
+    if not target.parent.is_dir():
+        raise FileNotFoundError(
+            f"the folder {str(target.parent)!r} does not exist; create it first or choose "
+            f"another path (got {str(path)!r})."
+        )
+    return target
+
+
+def save_html(widget: LatentExplorer, path: Any, title: str | None = None) -> Path:
+    """Writes ``standalone_html`` to ``path`` (a whole new file replaces an old one only once
+    written: a failure leaves the old file as it was). Returns the path."""
+    target = _target(path)
+    page = standalone_html(widget, title)
+    handle, temporary = tempfile.mkstemp(
+        dir=target.parent, prefix=f".{target.name}.", suffix=".tmp"
+    )
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(page)
+        os.chmod(temporary, 0o644)  # mkstemp makes it private; a saved page is for sharing
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return target

@@ -1,0 +1,179 @@
+"""``w.save_html``: one HTML file that opens offline — its state, its escaping, its size, its
+errors. (The page itself is opened offline in Chromium by tests/e2e/test_standalone_e2e.py.)"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import latent_magic
+from latent_magic import _standalone
+
+ATTACK = "</script><script>alert(1)</script>"
+
+
+class _Tags(HTMLParser):
+    """Every start tag with its attributes, and the text of each <script>."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.scripts: list[tuple[dict[str, str | None], str]] = []
+        self._open: dict[str, str | None] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        if tag == "script":
+            self._open = dict(attrs)
+            self.scripts.append((self._open, ""))
+
+    def handle_data(self, data):
+        if self._open is not None:
+            attrs, text = self.scripts[-1]
+            self.scripts[-1] = (attrs, text + data)
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._open = None
+
+
+def _parse(page: str) -> _Tags:
+    tags = _Tags()
+    tags.feed(page)
+    tags.close()
+    return tags
+
+
+def _document(page: str) -> dict:
+    """The embedded state, as the page's own HTML parser hands it to standalone.js."""
+    (text,) = [t for a, t in _parse(page).scripts if a.get("id") == "lm-saved-state"]
+    return json.loads(text)
+
+
+@pytest.fixture
+def quickstart(digits, digits_pca):
+    X, y = digits
+    return latent_magic.explore(digits_pca, data=X, labels=y, image_shape=(8, 8))
+
+
+def test_the_file_fetches_nothing(quickstart, tmp_path):
+    page = quickstart.save_html(tmp_path / "map.html").read_text(encoding="utf-8")
+    tags = _parse(page)
+    for tag, attrs in tags.tags:
+        for name in ("src", "href", "srcset", "data", "action"):
+            assert attrs.get(name) is None, f"<{tag} {name}={attrs.get(name)!r}> loads something"
+    kinds = [a.get("type") for a, _ in tags.scripts]
+    assert kinds == ["application/json", "module"], "the state, then the inlined front end"
+    (code,) = [t for a, t in tags.scripts if a.get("type") == "module"]
+    assert len(code) > 50_000, "the widget itself is inlined"
+    assert not re.search(r"https?://", code), "no address in the front end"
+    for call in ("fetch(", "XMLHttpRequest", "import(", "importScripts", "WebSocket"):
+        assert call not in code, f"the inlined front end calls {call}"
+    for load in ("@import", "url("):
+        assert load not in page, f"a stylesheet loads something ({load})"
+
+
+def test_every_synced_trait_round_trips(quickstart, tmp_path):
+    quickstart.selected_indices = [3, 5, 8]
+    doc = _document(quickstart.save_html(tmp_path / "map.html").read_text(encoding="utf-8"))
+    assert doc["format"] == "latent_magic.saved_map"
+    state = doc["state"]
+    for entry in doc["buffers"]:
+        (name,) = entry["path"]
+        state[name] = base64.b64decode(entry["data"])
+    expected = quickstart.get_state()
+    for name in ("_esm", "_css", "layout"):
+        assert name not in state, f"{name} is left out (the page inlines its own)"
+        expected.pop(name)
+    assert set(state) == set(expected)
+    for name, value in expected.items():
+        if isinstance(value, memoryview):
+            assert state[name] == bytes(value), name
+        else:
+            assert state[name] == json.loads(json.dumps(value)), name
+    points = np.frombuffer(state["_points"], "<f4").reshape(-1, 2)
+    np.testing.assert_array_equal(points, quickstart.points)
+    assert np.frombuffer(state["_selection"], "<u4").tolist() == [3, 5, 8]
+
+
+def test_rows_and_labels_for_the_csv(quickstart, tmp_path):
+    doc = _document(quickstart.save_html(tmp_path / "map.html").read_text(encoding="utf-8"))
+    rows = np.frombuffer(base64.b64decode(doc["table"]["rows"]), "<u4")
+    np.testing.assert_array_equal(rows, quickstart.rows)
+    labels = base64.b64decode(doc["table"]["labels"]).decode("utf-8").split("\x00")
+    assert labels == [str(v) for v in quickstart.labels.tolist()]
+    assert "Hover previews" in doc["note"], "a PCA decodes in the page"
+
+
+def test_a_label_that_closes_the_script_stays_text(tmp_path):
+    rng = np.random.default_rng(0)
+    words = {f"w{i}": rng.normal(size=8) for i in range(30)}
+    words[ATTACK] = rng.normal(size=8)
+    words["<!-- <script>"] = rng.normal(size=8)
+    w = latent_magic.explore(words)
+    page = w.save_html(tmp_path / "words.html", title=ATTACK).read_text(encoding="utf-8")
+    assert ATTACK not in page
+    assert "<!--" not in page
+    assert page.lower().count("<script") == 2, "only the page's own two scripts"
+    assert page.lower().count("</script") == 2
+    assert "<title>&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;</title>" in page
+    doc = _document(page)
+    assert doc["title"] == ATTACK
+    labels = base64.b64decode(doc["table"]["labels"]).decode("utf-8").split("\x00")
+    assert ATTACK in labels
+    assert "<!-- <script>" in labels
+    label_text = next(b for b in doc["buffers"] if b["path"] == ["_label_text"])
+    assert ATTACK in base64.b64decode(label_text["data"]).decode("utf-8").split("\x00")
+
+
+def test_the_quickstart_file_is_small(quickstart, tmp_path):
+    path = quickstart.save_html(tmp_path / "map.html")
+    size = path.stat().st_size
+    assert size <= 2_000_000, f"the quickstart's saved map is {size:,} bytes (at most 2 MB)"
+
+
+def test_save_html_returns_the_path_and_replaces_an_old_file(quickstart, tmp_path):
+    target = tmp_path / "map.htm"
+    target.write_text("old", encoding="utf-8")
+    written = quickstart.save_html(str(target))
+    assert written == target
+    assert isinstance(written, Path)
+    assert written.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert [p.name for p in tmp_path.iterdir()] == ["map.htm"], "no temporary file left"
+
+
+@pytest.mark.parametrize(
+    ("path", "error", "words"),
+    [
+        (3, TypeError, "path must be a str or os.PathLike; got int"),
+        ("map.png", ValueError, "must name an .html file"),
+        ("missing/map.html", FileNotFoundError, "does not exist"),
+        ("folder.html", IsADirectoryError, "is a folder"),
+    ],
+)
+def test_bad_paths_say_what_was_expected(quickstart, tmp_path, monkeypatch, path, error, words):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "folder.html").mkdir()
+    with pytest.raises(error, match=re.escape(words)):
+        quickstart.save_html(path)
+
+
+def test_a_bad_title_is_refused(quickstart, tmp_path):
+    with pytest.raises(TypeError, match="title must be a str or None; got int"):
+        quickstart.save_html(tmp_path / "map.html", title=3)
+
+
+def test_a_failed_save_keeps_the_old_file(quickstart, tmp_path, monkeypatch):
+    target = tmp_path / "map.html"
+    target.write_text("the user's old map", encoding="utf-8")
+    monkeypatch.setattr(_standalone, "_STATIC", tmp_path / "no-front-end")
+    with pytest.raises(FileNotFoundError, match="front end is not built"):
+        quickstart.save_html(target)
+    assert target.read_text(encoding="utf-8") == "the user's old map"
+    assert [p.name for p in tmp_path.iterdir()] == ["map.html"]
