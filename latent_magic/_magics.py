@@ -90,12 +90,21 @@ def _atlas_arguments(line: str) -> None:
     """%latent atlas W [--rows 8] [--cols 12]"""
 
 
+@magic_arguments(name="latent save")
+@argument("widget", help="an explorer widget")
+@argument("path", help="the file to write: map.png (a picture) or map.html (a page)")
+@argument("--scale", type=float, default=2.0, help="a .png's pixels per map pixel (default 2)")
+def _save_arguments(line: str) -> None:
+    """%latent save W map.png [--scale 2] | %latent save W map.html"""
+
+
 _COMMANDS = {
     "explore": _explore_arguments,
     "direction": _direction_arguments,
     "arith": _arith_arguments,
     "search": _search_arguments,
     "atlas": _atlas_arguments,
+    "save": _save_arguments,
 }
 
 
@@ -227,6 +236,23 @@ class LatentMagics(Magics):
             self._shell.user_ns[_unquote(args.variable)] = made
         return made
 
+    def _save(self, rest: str) -> Any:
+        args = _parse("save", rest)
+        widget = self._widget(args.widget, "save")
+        path = _unquote(args.path)
+        kind = path.lower().rpartition(".")[2]
+        if kind not in ("png", "html", "htm"):
+            raise UsageError(
+                f"%latent save: the file name must end in .png (a picture) or .html (a page); "
+                f"got {path!r}.\nusage: {_usage('save')}"
+            )
+        try:
+            if kind == "png":
+                return widget.save_png(path, scale=args.scale)
+            return widget.save_html(path)
+        except (ValueError, TypeError, OSError) as error:
+            raise UsageError(f"%latent save: {error}") from error
+
     def _widget(self, text: str, command: str) -> Any:
         from ._widget import LatentExplorer
 
@@ -321,6 +347,7 @@ _QUOTED = {  # a quoted value of each command, for the messages
     "arith": 'words "king - man + woman"',
     "search": 'w "sea lion"',
     "atlas": "w --rows 6 --cols 8",
+    "save": 'w "my map.png"',
 }
 
 
@@ -373,6 +400,9 @@ search
 atlas
     What the model decodes at a grid over the widget's view. Returns an Atlas (.latents,
     .positions, .outputs, .image()), which shows itself as a picture.
+save
+    The map as shown, to a file: a .png picture (--scale: pixels per map pixel) or a .html
+    page that opens offline. Returns the file's path.
 
 Examples
 --------
@@ -400,6 +430,7 @@ Examples
     %latent arith words "king - man + woman" -k 5
     %latent search w "lion"                   # or "/^sea/", or any text for an encoder
     %latent atlas w --rows 6 --cols 8
+    %latent save w map.png --scale 2          # or map.html: a page that opens offline
 
 Each command has a plain-Python twin: latent_magic.explore(pca, data=X, labels=y,
 image_shape=(8, 8)).
@@ -408,4 +439,5 @@ image_shape=(8, 8)).
 {_direction_arguments.__doc__}
 {_arith_arguments.__doc__}
 {_search_arguments.__doc__}
-{_atlas_arguments.__doc__}"""
+{_atlas_arguments.__doc__}
+{_save_arguments.__doc__}"""
