@@ -1,0 +1,242 @@
+"""A saved map (``w.save_html``) opened offline: the file is written by a real notebook's kernel,
+then opened from disk in headless Chromium with every network request blocked, and checked
+against the kernel that made it: the map drawn in its colours, hover previews decoded in the
+page as ``w.decode_at`` decodes, a lasso counted and downloaded as CSV, and what needs a kernel
+disabled with a note."""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from .harness import NotebookSession
+from .widget_page import QUICKSTART, MapView, inside_polygon, lasso
+
+pytestmark = pytest.mark.e2e
+
+DIGITS = (0.0, 16.0)  # the quickstart's pixel values
+NOTE = "Saved map: no kernel."
+
+
+class SavedPage:
+    """A page of the browser showing a saved file, with what MapView needs of a notebook
+    session (``page``, ``wait_for_js``, ``artifact_dir``, and ``kernel``: the kernel that
+    saved the file, asked for the truth). Every request but the file's own is aborted and
+    recorded."""
+
+    wait_for_js = NotebookSession.wait_for_js
+
+    def __init__(self, context, path: Path, kernel, artifact_dir: Path):
+        self.url = path.as_uri()
+        self.kernel = kernel
+        self.artifact_dir = artifact_dir
+        self.requests: list[str] = []  # every request the page attempted, the file's too
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+        self.page = context.new_page()
+        self.page.route("**/*", self._only_the_file)
+        self.page.on("pageerror", lambda e: self.errors.append(f"pageerror: {e}"))
+        self.page.on(
+            "console",
+            lambda m: self.errors.append(f"console: {m.text}") if m.type == "error" else None,
+        )
+        self.page.on("dialog", self._dialog)
+        self.page.goto(self.url)
+
+    def _only_the_file(self, route) -> None:
+        self.requests.append(route.request.url)
+        if route.request.url == self.url:
+            route.continue_()
+        else:
+            route.abort()
+
+    def _dialog(self, dialog) -> None:
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def screenshot(self, name: str, locator=None) -> Path:
+        path = self.artifact_dir / f"{name}.png"
+        (locator or self.page).screenshot(path=str(path), animations="disabled")
+        return path
+
+    def close(self) -> None:
+        self.page.close()
+
+
+@pytest.fixture
+def saved_page(browser_context, artifact_dir):
+    opened: list[SavedPage] = []
+
+    def _open(path: Path, kernel) -> SavedPage:
+        page = SavedPage(browser_context, path, kernel, artifact_dir)
+        opened.append(page)
+        return page
+
+    yield _open
+    for page in opened:
+        page.close()
+
+
+def _near_edge(points: np.ndarray, polygon: np.ndarray, tolerance: float) -> np.ndarray:
+    near = np.zeros(len(points), bool)
+    closed = np.vstack([polygon, polygon[:1]])
+    for a, b in itertools.pairwise(closed):
+        ab = b - a
+        t = np.clip(((points - a) @ ab) / (ab @ ab), 0, 1)
+        near |= np.hypot(*(points - (a + t[:, None] * ab)).T) <= tolerance
+    return near
+
+
+def _rgb(hex_colour: str) -> np.ndarray:
+    return np.array([int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)])
+
+
+def test_the_saved_quickstart_draws_hovers_selects_and_downloads_offline(
+    open_notebook, saved_page, artifact_dir
+):
+    path = artifact_dir / "quickstart.html"
+    nb = open_notebook([QUICKSTART, f"saved = w.save_html({str(path)!r})"])
+    nb.run_all(timeout=180)
+    kernel = nb.kernel
+    points = np.array(kernel.eval("w.points.tolist()"))
+    labels = kernel.eval("[str(v) for v in w.labels.tolist()]")
+    palette = kernel.eval("list(w._palette)")
+    codes = np.array(kernel.eval("w._codes.tolist()"))
+    assert kernel.eval("str(saved)") == str(path)
+
+    saved = saved_page(path, kernel)
+    view = MapView(saved)
+    view.wait_drawn(len(points))
+    assert saved.requests == [saved.url], "the page asked for nothing but itself"
+
+    # What needs a kernel is disabled, and says so.
+    root = view.root
+    gone = root.locator(".lm-kernel-gone")
+    assert gone.is_visible()
+    assert gone.inner_text().startswith(NOTE)
+    for selector in ('button[data-tool="pin"]', 'button[data-tool="anchor"]'):
+        button = root.locator(selector)
+        assert button.is_disabled(), selector
+        assert button.get_attribute("title").startswith(NOTE)
+    assert root.locator('button[data-action="toggle-thumbnails"]').is_disabled()
+    assert root.locator('button[data-action="toggle-atlas"]').is_enabled(), "a PCA decodes here"
+    assert root.locator(".lm-search input").is_disabled()
+    assert root.locator(".lm-ops").evaluate("(e) => e.inert && e.classList.contains('lm-ops-off')")
+    saved.screenshot("saved-page")
+
+    # The map: painted where the points are, in the legend's colours.
+    rgba = view.assert_points_painted(points)
+    ink = rgba[rgba[..., 3] > 200][:, :3].astype(int)
+    for code, colour in enumerate(palette[: int(codes.max()) + 1]):
+        close = (np.abs(ink - _rgb(colour)).max(axis=1) <= 24).sum()
+        assert close >= 20, f"the colour of {colour} (label {code}) is hardly on the map: {close}"
+
+    # Hover previews are decoded in the page, as the kernel's w.decode_at decodes.
+    spot_a, spot_b = view.empty_spots(points, 2)
+    shown = []
+    for spot in (spot_a, spot_b):
+        view.hover(spot)
+        assert root.locator(".lm-preview-title").inner_text() == "empty space"
+        assert view.attr("preview-source") == "client"
+        shown.append(view.preview_pixels())
+        expected = view.decoded_pixels(spot, DIGITS).reshape(8, 8)
+        np.testing.assert_allclose(shown[-1], expected, atol=2)
+    assert np.abs(shown[0].astype(int) - shown[1].astype(int)).max() > 40
+    saved.screenshot("hover-empty", locator=root)
+
+    (spot,) = view.lonely_points(points, 1)
+    index = int(np.argmin(np.hypot(*(view.to_page(points) - spot).T)))
+    view.hover(spot)
+    assert root.locator(".lm-preview-title").inner_text() == f"point {index} · decoded at its spot"
+    at_point = view.to_page(points[index])[0]
+    np.testing.assert_allclose(
+        view.preview_pixels(), view.decoded_pixels(at_point, DIGITS).reshape(8, 8), atol=2
+    )
+    saved.screenshot("hover-point", locator=root)
+
+    # A lasso: counted in the status line, downloaded as the right rows.
+    box = view.box()
+    cx, cy = box["x"] + box["width"] * 0.4, box["y"] + box["height"] * 0.45
+    r = min(box["width"], box["height"]) * 0.18
+    angles = np.linspace(0, 2 * np.pi, 9)[:-1]
+    polygon = np.stack([cx + r * np.cos(angles), cy + 0.7 * r * np.sin(angles)], axis=1)
+    download = saved.page.locator('button[data-action="download-selection"]')
+    assert download.is_disabled(), "nothing selected yet"
+    lasso(saved, view, polygon)
+    page_points = view.to_page(points)
+    expected = set(np.flatnonzero(inside_polygon(page_points, polygon)).tolist())
+    assert 20 < len(expected) < 1700
+    saved.wait_for_js(
+        "() => Number(document.querySelector('.lm-root').dataset.selected) > 0",
+        what="the lasso's selection on the map",
+    )
+    count = int(view.attr("selected"))
+    near_edge = set(np.flatnonzero(_near_edge(page_points, polygon, 1.0)).tolist())
+    assert abs(count - len(expected)) <= len(near_edge)
+    assert root.locator(".lm-status").inner_text().endswith(f" · {count:,} selected")
+
+    with saved.page.expect_download() as info:
+        download.click()
+    csv_path = artifact_dir / "selection.csv"
+    info.value.save_as(csv_path)
+    assert info.value.suggested_filename == "selection.csv"
+    table = list(csv.DictReader(io.StringIO(csv_path.read_text(encoding="utf-8"))))
+    assert len(table) == count
+    chosen = [int(row["point"]) for row in table]
+    assert set(chosen) ^ expected <= near_edge
+    for row in table:
+        i = int(row["point"])
+        assert int(row["row"]) == i  # the quickstart leaves no row out
+        assert row["label"] == labels[i]
+        np.testing.assert_allclose([float(row["x"]), float(row["y"])], points[i], rtol=1e-6)
+    saved.screenshot("lasso", locator=root)
+    assert saved.requests == [saved.url], "nothing was fetched on the way"
+    assert saved.errors == []
+
+
+def test_a_saved_map_whose_model_decodes_in_the_kernel_says_so_and_runs_no_label(
+    open_notebook, saved_page, artifact_dir
+):
+    path = artifact_dir / "words.html"
+    attack = "</script><script>alert(1)</script>"
+    cells = [
+        (
+            "import numpy as np\nimport latent_magic\n"
+            "rng = np.random.default_rng(0)\n"
+            "words = {f'word {i}': rng.normal(size=8) for i in range(40)}\n"
+            f"words[{attack!r}] = rng.normal(size=8)\n"
+            "w = latent_magic.explore(words)\n"
+            f"w.save_html({str(path)!r}, title={attack!r})"
+        )
+    ]
+    nb = open_notebook(cells)
+    nb.run_all(timeout=120)
+    points = np.array(nb.kernel.eval("w.points.tolist()"))
+    saved = saved_page(path, nb.kernel)
+    view = MapView(saved)
+    view.wait_drawn(len(points))
+    saved.wait_for_js(
+        "() => { const r = document.querySelector('.lm-root'); return r.dataset.labels "
+        "&& JSON.parse(r.dataset.labels).length > 0; }",
+        what="the words written on the saved map",
+    )
+    assert saved.page.title() == attack, "the title is text"
+    assert saved.page.evaluate("() => document.scripts.length") == 2
+    assert saved.dialogs == [], "a label ran as code"
+
+    # The words decode in Python only (nearest labels): the preview says the notebook is needed.
+    (spot,) = view.empty_spots(points, 1)
+    saved.page.mouse.move(float(spot[0]), float(spot[1]), steps=4)
+    saved.wait_for_js(
+        "() => document.querySelector('.lm-preview').innerText.includes('Saved map: no kernel')",
+        what="the preview's note that the notebook is needed",
+    )
+    assert view.root.locator('button[data-action="toggle-atlas"]').is_hidden()
+    saved.screenshot("words-saved", locator=view.root)
+    assert saved.requests == [saved.url]
+    assert saved.errors == []
