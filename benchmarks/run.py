@@ -285,6 +285,9 @@ def table(results: dict) -> str:
     from .meaning import rows as meaning_rows
 
     rows.extend(meaning_rows(results.get("meaning")))
+    from .standalone import rows as standalone_rows
+
+    rows.extend(standalone_rows(results.get("standalone")))
     return "\n".join(rows)
 
 
@@ -327,8 +330,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument(
         "--only",
-        default="map,preview,kernel,meaning",
-        help="which groups to run: map, preview, kernel, meaning (comma separated)",
+        default="map,preview,kernel,meaning,standalone",
+        help="which groups to run: map, preview, kernel, meaning, standalone (comma separated)",
     )
     p.add_argument(
         "--meaning",
@@ -433,6 +436,12 @@ def main(argv: list[str] | None = None) -> int:
                         log(f"[bench] meaning: atlas decoded in the {where}")
                         r = measure_atlas(lab, where, atlas_settles, atlas_diy_reps)
                         results["meaning"]["atlas"][where] = r.summary()
+        if "standalone" in only:
+            from .standalone import measure as measure_standalone
+
+            saved_n = 20_000 if a.quick else 100_000
+            log(f"[bench] standalone: a saved map of {saved_n:,} points opened offline")
+            results["standalone"] = measure_standalone(saved_n, 1 if a.quick else 5, log=log)
         if "kernel" in only:
             log(f"[bench] kernel side: explore() on {kernel_n:,} × 64")
             results["explore"] = kernel_side("explore", kernel_n, 1 if a.quick else 3, 600)
