@@ -21,6 +21,7 @@ const ACTIONS = [
   ["clear-selection", "Clear selection", "Escape"],
   ["clear-pins", "Clear pins", ""],
   ["reset-view", "Reset view", "Fit all points"],
+  ["save-png", "PNG", "Download the map as shown as a picture (latent_map.png)"],
   ["toggle-ops", "Operations", "Show or hide axes, walking, directions and arithmetic"],
 ];
 
