@@ -159,35 +159,40 @@ def _splat(
     half = size / 2
     r2 = half * half
     inner2 = max(0.0, half - ring[0]) ** 2 if ring else r2
-    reach = math.ceil(half + 0.5)
     keep = (
         (xy[:, 0] > -half - 1)
         & (xy[:, 0] < w + half + 1)
         & (xy[:, 1] > -half - 1)
         & (xy[:, 1] < h + half + 1)
     )
-    index = np.flatnonzero(keep).astype(np.int64)
+    index = np.flatnonzero(keep)
     if len(index) == 0:
         return
     cx, cy = xy[index, 0], xy[index, 1]
-    ix, iy = np.floor(cx).astype(np.int64), np.floor(cy).astype(np.int64)
-    fx, fy = cx - ix, cy - iy
+    # A point covers the pixels whose centres i + 0.5 lie in [cx - half, cx + half): columns
+    # i0 … i1 (likewise rows), at most `span` of them, and of those the ones in its circle.
+    i0 = np.ceil(cx - half - 0.5).astype(np.int32)
+    j0 = np.ceil(cy - half - 0.5).astype(np.int32)
+    i1 = np.ceil(cx + half - 0.5).astype(np.int32) - 1
+    j1 = np.ceil(cy + half - 0.5).astype(np.int32) - 1
+    span = math.ceil(size) + 1
     # Each pixel's winner is the last point drawn on it; 2·order + 1 marks its ring.
     winner = np.full(w * h, -1, np.int64)
-    for dj in range(-reach, reach + 1):
-        for di in range(-reach, reach + 1):
-            if max(0.0, abs(di) - 0.5) ** 2 + max(0.0, abs(dj) - 0.5) ** 2 > r2:
-                continue  # no point's circle reaches this far
-            dx = di + 0.5 - fx
-            dy = dj + 0.5 - fy
+    order = 2 * np.arange(len(index), dtype=np.int64)
+    for dj in range(span):
+        j = j0 + dj
+        dy = j + np.float32(0.5) - cy
+        rows = (j <= j1) & (j >= 0) & (j < h)
+        for di in range(span):
+            i = i0 + di
+            dx = i + np.float32(0.5) - cx
             d2 = dx * dx + dy * dy
-            i, j = ix + di, iy + dj
-            hit = (d2 <= r2) & (i >= 0) & (i < w) & (j >= 0) & (j < h)
-            if not hit.any():
+            hit = rows & (i <= i1) & (d2 <= r2) & (i >= 0) & (i < w)
+            at = np.flatnonzero(hit)
+            if len(at) == 0:
                 continue
-            flat = (h - 1 - j[hit]) * w + i[hit]  # row 0 of the picture is the top
-            value = 2 * np.flatnonzero(hit) + (d2[hit] > inner2)
-            np.maximum.at(winner, flat, value)
+            flat = (h - 1 - j[at]).astype(np.int64) * w + i[at]  # row 0 is the top
+            np.maximum.at(winner, flat, order[at] + (d2[at] > inner2))
     drawn = winner >= 0
     won = winner[drawn]
     pixels[drawn] = colors[index[won >> 1]]
