@@ -87,6 +87,8 @@ class LatentModel:
         self.table = table
         self.prior = prior
         self.export_layers = export_layers
+        # A torch decoder (_torch_runner.Decoder) the page may run as ONNX (_onnx_decoder).
+        self.torch_decoder: Any = None
         self.hints = hints
         self.cannot_decode_reason = cannot_decode_reason or (
             None if decode is not None else f"{name} has no decoder."

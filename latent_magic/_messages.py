@@ -16,6 +16,8 @@ from . import _request_fields as fields
 from ._atlas import Tiles, atlas_tiles, decode_grid, decode_latents, render_tiles
 from ._data import finite_number
 from ._latent_model import CannotDecodeError
+from ._page_runtime import page_blobs
+from ._page_runtime import parts as page_parts
 from ._renderers import Preview
 from ._request_fields import RequestError
 from ._thumbnails import MAX_PER_REQUEST as MAX_THUMBNAILS
@@ -76,6 +78,7 @@ class PageRequests:
             "make_direction": self._make_direction,
             "arithmetic": self._arithmetic,
             "selection_part": self._selection_part,
+            "onnx_runtime": self._onnx_runtime,
         }
 
     # ------------------------------------------------------------------ dispatch
@@ -179,6 +182,17 @@ class PageRequests:
 
     def notice(self, text: str, level: str = "info") -> None:
         self.reply({"type": "notice", "level": level, "text": text})
+
+    # ------------------------------------------------------------------ page decoder
+    def _onnx_runtime(self, _content: dict[str, Any], _buffers: list[Any]) -> None:
+        """The page drew its map and asks for the ONNX runtime and model: export (once) and
+        send them in checked parts; a failure goes into ``_onnx_decoder``, which the page
+        shows once."""
+        found = self.widget._onnx_export()
+        if isinstance(found, str):
+            return
+        for part in page_parts(page_blobs(found.onnx)):
+            self.reply(part.message(), [part.data])
 
     # ------------------------------------------------------------------ previews
     def _decode(self, content: dict[str, Any], _buffers: list[Any]) -> None:

@@ -126,7 +126,7 @@ def _adapt_generator(
         ) from error
     kind = hints.pop("kind", None) or _output_kind(outputs, name, hints)
     scope = forward if is_module(forward) else None
-    return LatentModel(
+    model = LatentModel(
         decode=decoder,
         dim=dim,
         kind=kind,
@@ -136,6 +136,8 @@ def _adapt_generator(
         export_layers=lambda: record_layers(module, decoder, dim, scope),
         **hints,
     )
+    model.torch_decoder = decoder
+    return model
 
 
 # ---------------------------------------------------------------------- autoencoders
@@ -168,6 +170,7 @@ def _adapt_autoencoder(
         **hints,
     )
     autoencoder.model = model
+    model.torch_decoder = autoencoder.decoder
     if dim is not None:
         autoencoder.describe_outputs(_prior(dim))
     return model

@@ -189,6 +189,95 @@ class ShapedGenerator(nn.Module):
         return self.net(z).reshape(len(z), *self.shape)
 
 
+class ConvDecoder28(nn.Module):
+    """A 28×28 conv decoder that is no dense chain: a dense layer, a transposed convolution
+    with batch norm (its running statistics not the defaults), nearest upsampling, a plain
+    convolution added back to its input (a skip), and a sigmoid: ``(n, 8)`` → ``(n, 1, 28, 28)``."""
+
+    def __init__(self, latent: int = 8) -> None:
+        super().__init__()
+        self.fc = nn.Linear(latent, 32 * 7 * 7)
+        self.up = nn.ConvTranspose2d(32, 16, 4, 2, 1)  # 7 → 14
+        self.norm = nn.BatchNorm2d(16)
+        self.grow = nn.Upsample(scale_factor=2, mode="nearest")  # 14 → 28
+        self.conv = nn.Conv2d(16, 16, 3, padding=1)
+        self.out = nn.Conv2d(16, 1, 3, padding=1)
+        with torch.no_grad():
+            self.fc.weight.mul_(4.0)  # untrained, latents a map apart still decode apart
+            self.norm.running_mean.uniform_(-0.3, 0.3)
+            self.norm.running_var.uniform_(0.5, 2.0)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        x = self.fc(z).reshape(-1, 32, 7, 7).relu()
+        x = self.grow(self.norm(self.up(x)).relu())
+        x = x + self.conv(x).relu()
+        return torch.sigmoid(self.out(x))
+
+
+class ConvVAE28(nn.Module):
+    """A conv VAE for ``(n, 1, 28, 28)`` images: a strided conv encoder to ``(mu, logvar)``
+    and :class:`ConvDecoder28` (untrained: the tests compare decoders, not images)."""
+
+    def __init__(self, latent: int = 8) -> None:
+        super().__init__()
+        self.latent_dim = latent
+        self.enc = nn.Sequential(
+            nn.Conv2d(1, 8, 4, 2, 1), nn.ReLU(), nn.Flatten(), nn.Linear(8 * 14 * 14, 2 * latent)
+        )
+        self.decoder = ConvDecoder28(latent)
+
+    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        mu, logvar = self.enc(x.reshape(-1, 1, 28, 28)).chunk(2, dim=1)
+        return mu, logvar
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        return self.decoder(z)
+
+
+class BranchingGenerator(nn.Module):
+    """A conv generator whose forward branches on its data (``if x.mean() > 0``): the ONNX
+    exporter refuses it, so it decodes in the kernel."""
+
+    nz = 4
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(4, 64)
+        self.conv = nn.Conv2d(1, 1, 3, padding=1)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        x = self.fc(z).reshape(-1, 1, 8, 8)
+        if x.mean() > 0:
+            x = self.conv(x)
+        return torch.tanh(x)
+
+
+class SlowConvDecoder(nn.Module):
+    """A 128×128 RGB decoder with 64 channels at full size (~1 G multiply-adds a decode): too
+    slow for the page, like the ~2 s decoder of the measured facts."""
+
+    nz = 16
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(16, 64 * 16 * 16)
+        self.up = nn.Sequential(
+            nn.ConvTranspose2d(64, 64, 4, 2, 1),  # 16 → 32
+            nn.ReLU(),
+            nn.ConvTranspose2d(64, 64, 4, 2, 1),  # 32 → 64
+            nn.ReLU(),
+            nn.ConvTranspose2d(64, 64, 4, 2, 1),  # 64 → 128
+            nn.ReLU(),
+            nn.Conv2d(64, 64, 3, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(64, 3, 3, padding=1),
+            nn.Tanh(),
+        )
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.up(self.fc(z).reshape(-1, 64, 16, 16))
+
+
 def train_vae(epochs: int = 30, seed: int = 0, latent: int = 4) -> DigitVAE:
     """A :class:`DigitVAE` trained on the digits (about a second on two cores)."""
     with one_thread():
