@@ -3,6 +3,9 @@ graph decodes like the model (run here by onnx's reference evaluator, the same g
 runs with onnxruntime-web), what stays in the kernel and why, and the parts the runtime and
 the model travel in."""
 
+import base64
+import json
+import os
 import zlib
 from pathlib import Path
 
@@ -203,3 +206,85 @@ def test_exporter_reason_is_short_and_names_the_line():
         'at File "m.py", line 7, in forward: if x.sum() > 0:'
     )
     assert onnx_decoder.exporter_reason(ValueError("one\ntwo")) == "one"
+
+
+# ---------------------------------------------------------------------- a golden file for the page
+# js/tests/onnx_decoder.test.js runs the page's loader (js/onnx_decoder.js) with the real
+# onnxruntime-web on this file: the `_onnx_decoder` state and `.onnx` bytes the widget sends,
+# map positions, and the RGBA pixels the kernel's renderer makes of decode_at there. The test
+# below rebuilds the state and pixels from the kernel and fails when the file differs;
+# LATENT_MAGIC_WRITE_GOLDEN=1 rewrites it.
+GOLDEN = Path(__file__).resolve().parents[1] / "js" / "tests" / "golden" / "onnx_conv.json"
+
+
+class TinyConvDecoder(torch.nn.Module):
+    """``(n, 3)`` → ``(n, 3, 16, 16)`` RGB in [-1, 1]: a transposed conv with batch norm,
+    upsampling, a skip around a conv; weights from a formula (the file does not follow torch's
+    random initialisation)."""
+
+    nz = 3
+
+    def __init__(self):
+        from torch import nn
+
+        super().__init__()
+        self.fc = nn.Linear(3, 4 * 4 * 4)
+        self.up = nn.ConvTranspose2d(4, 4, 4, 2, 1)
+        self.norm = nn.BatchNorm2d(4)
+        self.grow = nn.Upsample(scale_factor=2)
+        self.conv = nn.Conv2d(4, 4, 3, padding=1)
+        self.out = nn.Conv2d(4, 3, 3, padding=1)
+        with torch.no_grad():
+            for k, p in enumerate([*self.parameters(), *self.norm.buffers()]):
+                if p.is_floating_point():
+                    i = torch.arange(p.numel(), dtype=torch.float64)
+                    p.copy_((((7 * i + 3 * k) % 23 - 11) / 16).reshape(p.shape))
+            self.norm.running_var.abs_().add_(0.5)
+
+    def forward(self, z):
+        x = self.fc(z).reshape(-1, 4, 4, 4)
+        x = self.grow(self.norm(self.up(x)).relu())
+        return torch.tanh(self.out(x + self.conv(x)))
+
+
+def golden_onnx_case():
+    w = explore(TinyConvDecoder(), n_samples=200, lift="affine", seed=0)
+    found = w._onnx_export()
+    assert isinstance(found, onnx_decoder.OnnxDecoder), found
+    reach = float(np.abs(w.points).max())
+    positions = [
+        [round(f * reach, 6), round(g * reach, 6)] for f, g in [(0, 0), (0.4, -0.3), (-1.2, 0.8)]
+    ]
+    previews = [w._space.renderer(w.decode_at(x, y)) for x, y in positions]
+    return {
+        "about": "Written by tests/test_onnx_decoder.py (LATENT_MAGIC_WRITE_GOLDEN=1).",
+        "onnx_decoder": w._onnx_decoder,
+        "onnx": base64.b64encode(found.onnx).decode(),
+        "positions": positions,
+        "pixels": [base64.b64encode(p.buffers[0]).decode() for p in previews],  # RGBA
+    }
+
+
+def test_the_golden_file_for_the_page_matches_the_kernel():
+    case = golden_onnx_case()
+    if os.environ.get("LATENT_MAGIC_WRITE_GOLDEN") == "1" or not GOLDEN.exists():
+        GOLDEN.write_text(json.dumps(case, indent=1) + "\n")
+    stored = json.loads(GOLDEN.read_text())
+    for key in ("positions", "pixels"):
+        assert stored[key] == case[key], f"{GOLDEN.name} is stale ({key}): rewrite it"
+    assert stored["onnx_decoder"].keys() == case["onnx_decoder"].keys()
+    for key, value in case["onnx_decoder"].items():
+        if isinstance(value, str | bool):
+            assert stored["onnx_decoder"][key] == value, key
+        else:
+            np.testing.assert_allclose(stored["onnx_decoder"][key], value, rtol=1e-12, err_msg=key)
+    # The stored graph decodes what the kernel decodes (the page's part is the JS test's).
+    model = onnx.load_from_string(base64.b64decode(stored["onnx"]))
+    state = stored["onnx_decoder"]
+    for (x, y), pixels in zip(stored["positions"], stored["pixels"], strict=True):
+        z = np.asarray(state["at_origin"]) + np.asarray(state["lift"]) @ [x, y]
+        feed = {model.graph.input[0].name: z[None].astype(np.float32)}
+        values = np.asarray(ReferenceEvaluator(model).run(None, feed)[0]).reshape(-1)
+        grey = np.clip((values + 1) / 2, 0, 1) * 255 + 0.5
+        rgba = np.frombuffer(base64.b64decode(pixels), np.uint8).reshape(-1, 4)[:, :3]
+        assert np.abs(grey.astype(int) - rgba.reshape(-1).astype(int)).max() <= 1
