@@ -121,6 +121,11 @@ class JupyterServer:
     (the notebook directory); ``log_path`` receives its stdout and stderr.
     """
 
+    #: ``jupyter <app>``, and the option that puts that app in ``window.jupyterapp``
+    #: (frontends.NotebookServer starts Notebook 7 the same way).
+    app = "lab"
+    expose_app_option = "--LabApp.expose_app_in_browser=True"
+
     def __init__(
         self,
         base_dir: Path,
@@ -213,14 +218,14 @@ class JupyterServer:
             self.python,
             "-m",
             "jupyter",
-            "lab",
+            self.app,
             "--no-browser",
             "--ServerApp.ip=127.0.0.1",
             f"--ServerApp.port={self.port}",
             "--ServerApp.port_retries=0",
             f"--IdentityProvider.token={self.token}",
             f"--ServerApp.root_dir={self.root_dir}",
-            "--LabApp.expose_app_in_browser=True",
+            self.expose_app_option,
             "--ZMQChannelsWebsocketConnection.iopub_data_rate_limit=1e12",
             "--ZMQChannelsWebsocketConnection.iopub_msg_rate_limit=1e9",
             "--ServerApp.allow_root=True",
