@@ -46,11 +46,39 @@ function savedBar(doc, model, table) {
   return bar;
 }
 
+/** Whether the widget's page decoder (ONNX) asks for its runtime and model (`data-onnx`). */
+function onnxAsked(host) {
+  const raw = host.querySelector(".lm-root")?.dataset.onnx;
+  try {
+    return raw !== undefined && JSON.parse(raw).state === "loading";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The replies the file carries (the ONNX decoder's runtime and model, `doc.messages`) are
+ * handed to the widget once it asks for them, after its map is drawn, as a kernel would.
+ */
+function deliverWhenAsked(host, model, messages) {
+  if (!Array.isArray(messages) || messages.length === 0) return;
+  const observer = new MutationObserver(() => {
+    if (!onnxAsked(host)) return;
+    observer.disconnect();
+    // A damaged file leaves the decoder waiting: previews then say the notebook is needed.
+    model.deliver(messages).catch((error) => {
+      console.warn(`latent_magic: the saved page decoder could not be read (${error})`);
+    });
+  });
+  observer.observe(host, { subtree: true, attributes: true, attributeFilter: ["data-onnx"] });
+}
+
 function main() {
   const doc = JSON.parse(document.getElementById(STATE_ID).textContent);
   const model = new StandaloneModel(traitsOf(doc), String(doc.note ?? ""));
   const host = document.getElementById(MAP_ID);
   host.before(savedBar(doc, model, tableOf(doc)));
+  deliverWhenAsked(host, model, doc.messages);
   widget.render({ model, el: host });
 }
 

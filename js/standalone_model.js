@@ -2,7 +2,8 @@
 // kernel embedded in the file, behind the part of anywidget's model interface the widget uses
 // (get, set, save_changes, on, off, send). Binary traits come back as DataViews, as anywidget
 // hands them; `set` fires `change:<name>` at once, as Backbone does, so the view, the
-// selection and the switches work; `send` answers nothing (no request can leave the page).
+// selection and the switches work; `send` answers nothing (no request can leave the page):
+// the replies a saved page carries (the ONNX decoder's parts) come through `deliver`.
 // `noKernel` tells kernel_link.js why nothing can be asked.
 
 /** The format name the kernel writes into the saved page's state (_standalone.py). */
@@ -104,10 +105,34 @@ export class StandaloneModel {
       );
   }
 
+  /**
+   * Hands the widget messages the kernel would have sent (a saved page records them: the
+   * ONNX decoder's runtime and model), in order, as `msg:custom` events with DataView
+   * buffers; buffers saved gzip-compressed (`encoding: "gzip"`) are expanded first.
+   * @param {{content: object, buffers?: string[], encoding?: string}[]} messages
+   */
+  async deliver(messages) {
+    for (const { content, buffers = [], encoding } of messages) {
+      const views = [];
+      for (const text of buffers) {
+        const bytes = bytesOfBase64(text);
+        const plain = encoding === "gzip" ? await gunzip(bytes) : bytes;
+        views.push(new DataView(plain.buffer, plain.byteOffset, plain.byteLength));
+      }
+      this.trigger("msg:custom", content, views);
+    }
+  }
+
   /** Calls an event's callbacks (a copy of the list: one may remove itself). */
   trigger(name, ...args) {
     for (const callback of [...(this.handlers.get(name) ?? [])]) callback(...args);
   }
+}
+
+/** The bytes of gzip-compressed bytes (the browser's own DecompressionStream). */
+async function gunzip(bytes) {
+  const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
 /** Whether a set changes nothing: the same object, or equal plain values (JSON-like). */

@@ -1,12 +1,14 @@
 """A map saved as one HTML file (``w.save_html``) that opens offline in any browser: the
 widget's synced state embedded as JSON (binary traits as base64), its front end inlined (the
 ``static/standalone.js`` bundle: the widget and a model without a kernel, js/standalone.js),
-and each point's row and label for the selection's CSV download. Nothing in the file is
-fetched; what needs a kernel is disabled in the page, with a note saying so."""
+each point's row and label for the selection's CSV download, and for a conv decoder run in
+the page as ONNX, the runtime and the model (the parts the kernel would send). Nothing in the
+file is fetched; what needs a kernel is disabled in the page, with a note saying so."""
 
 from __future__ import annotations
 
 import base64
+import gzip
 import html
 import json
 import os
@@ -15,6 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from ._page_runtime import page_blobs
+from ._page_runtime import parts as page_parts
 
 if TYPE_CHECKING:
     from ._widget import LatentExplorer
@@ -29,6 +34,11 @@ _PAGE_DECODES = (
     "Saved map: no kernel. Hover previews, the atlas and selection work here (download the "
     "selection as CSV above); pins, walks, axes, arithmetic, search and pictures need the "
     "notebook."
+)
+_ONNX_DECODES = (
+    "Saved map: no kernel. Hover previews (the decoder runs in the page) and selection work "
+    "here (download the selection as CSV above); pins, walks, axes, arithmetic, search, the "
+    "atlas and pictures need the notebook."
 )
 _KERNEL_DECODES = (
     "Saved map: no kernel. The map and selection work here (download the selection as CSV "
@@ -90,9 +100,32 @@ def _label_texts(labels: np.ndarray) -> list[str]:
     return [str(v).replace("\x00", "\ufffd") for v in labels.tolist()]
 
 
+def page_decoder_messages(widget: LatentExplorer) -> list[dict[str, Any]]:
+    """For a map whose decoder runs in the page as ONNX: its runtime and model as the
+    ``onnx_part`` messages the kernel sends when the page asks (``_page_runtime``), each
+    buffer gzip-compressed (the .wasm shrinks about 4×; the page expands it). None for any
+    other map, or when the export fails (``_onnx_decoder`` then says why, and the page's
+    previews need the notebook)."""
+    if not widget._onnx_decoder.get("page"):
+        return []
+    found = widget._onnx_export()
+    if isinstance(found, str):
+        return []
+    return [
+        {
+            "content": part.message(),
+            "buffers": [_b64(gzip.compress(part.data, compresslevel=6, mtime=0))],
+            "encoding": "gzip",
+        }
+        for part in page_parts(page_blobs(found.onnx))
+    ]
+
+
 def saved_document(widget: LatentExplorer, title: str) -> dict[str, Any]:
     """What the page reads (js/standalone.js): the synced state, its buffers, each point's row
-    and label, the title and the note on what works without a kernel."""
+    and label, the ONNX decoder's parts if it has one, the title and the note on what works
+    without a kernel."""
+    messages = page_decoder_messages(widget)  # first: a failed export changes the state
     state = {k: v for k, v in widget.get_state().items() if k not in _LEFT_OUT}
     buffers: list[dict[str, Any]] = []
     state = _split_buffers(state, [], buffers)
@@ -104,16 +137,20 @@ def saved_document(widget: LatentExplorer, title: str) -> dict[str, Any]:
         if labels is None
         else _b64("\x00".join(_label_texts(labels)).encode("utf-8")),
     }
-    decodes_here = bool(widget._client_decoder)
+    if widget._client_decoder:
+        note = _PAGE_DECODES
+    else:
+        note = _ONNX_DECODES if messages else _KERNEL_DECODES
     return {
         "format": FORMAT,
         "version": 1,
         "title": title,
-        "note": _PAGE_DECODES if decodes_here else _KERNEL_DECODES,
+        "note": note,
         "csv_name": "selection.csv",
         "state": state,
         "buffers": buffers,
         "table": table,
+        "messages": messages,
     }
 
 

@@ -4,16 +4,22 @@ errors. (The page itself is opened offline in Chromium by tests/e2e/test_standal
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 import re
+import zlib
 from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
+from faces import face_generator
+from torch_models import ConvVAE28
 
 import latent_magic
 from latent_magic import _standalone
+from latent_magic._page_runtime import page_blobs
 
 ATTACK = "</script><script>alert(1)</script>"
 
@@ -73,8 +79,10 @@ def test_the_file_fetches_nothing(quickstart, tmp_path):
     (code,) = [t for a, t in tags.scripts if a.get("type") == "module"]
     assert len(code) > 50_000, "the widget itself is inlined"
     assert not re.search(r"https?://", code), "no address in the front end"
-    for call in ("fetch(", "XMLHttpRequest", "import(", "importScripts", "WebSocket"):
+    for call in ("fetch(", "XMLHttpRequest", "importScripts", "WebSocket", "sendBeacon"):
         assert call not in code, f"the inlined front end calls {call}"
+    # The one dynamic import is the page decoder's runtime, from a Blob URL made in the page.
+    assert not re.search(r"import\(\s*[\"'`]", code), "a module is imported from an address"
     for load in ("@import", "url("):
         assert load not in page, f"a stylesheet loads something ({load})"
 
@@ -177,3 +185,46 @@ def test_a_failed_save_keeps_the_old_file(quickstart, tmp_path, monkeypatch):
         quickstart.save_html(target)
     assert target.read_text(encoding="utf-8") == "the user's old map"
     assert [p.name for p in tmp_path.iterdir()] == ["map.html"]
+
+
+def _conv_vae_map():
+    torch.manual_seed(0)
+    X = np.random.default_rng(0).random((200, 1, 28, 28)).astype(np.float32)
+    return latent_magic.explore(ConvVAE28(), data=X, lift="affine")
+
+
+def test_a_conv_decoder_travels_in_the_file_as_the_kernel_sends_it(tmp_path):
+    w = _conv_vae_map()
+    assert w._onnx_decoder["page"], w._onnx_decoder
+    doc = _document(w.save_html(tmp_path / "vae.html").read_text(encoding="utf-8"))
+    assert "Hover previews (the decoder runs in the page)" in doc["note"]
+    blobs: dict[str, bytes] = {}
+    for message in doc["messages"]:
+        content = message["content"]
+        assert content["type"] == "onnx_part"
+        assert message["encoding"] == "gzip"
+        (data,) = (gzip.decompress(base64.b64decode(b)) for b in message["buffers"])
+        assert zlib.crc32(data) == content["crc32"], "each part as the kernel checks it"
+        blobs[content["blob"]] = blobs.get(content["blob"], b"") + data
+    assert list(blobs) == ["runtime", "wasm", "model"]
+    runtime = page_blobs(b"")
+    assert blobs["runtime"] == runtime["runtime"]
+    assert blobs["wasm"] == runtime["wasm"]
+    assert blobs["model"] == w._onnx_export().onnx
+    for name, data in blobs.items():
+        first = next(m["content"] for m in doc["messages"] if m["content"]["blob"] == name)
+        assert zlib.crc32(data) == first["blob_crc32"]
+
+
+def test_a_map_without_a_page_decoder_carries_no_runtime(quickstart, tmp_path):
+    doc = _document(quickstart.save_html(tmp_path / "map.html").read_text(encoding="utf-8"))
+    assert doc["messages"] == []
+
+
+def test_the_face_gan_file_runtime_included_is_at_most_25_mb(tmp_path):
+    w = latent_magic.explore(face_generator(), n_samples=300, lift="affine")
+    path = w.save_html(tmp_path / "faces.html")
+    doc = _document(path.read_text(encoding="utf-8"))
+    assert [m["content"]["blob"] for m in doc["messages"]][-1] == "model"
+    size = path.stat().st_size
+    assert size <= 25_000_000, f"the DCGAN's saved map is {size:,} bytes (at most 25 MB)"

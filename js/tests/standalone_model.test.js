@@ -125,3 +125,37 @@ test("a selection made in a saved page is written to its model (for the CSV down
   assert.deepEqual(written, [[0, 1]]);
   assert.deepEqual(shown, [[0, 1]], "shown once: its own write is not shown again");
 });
+
+test("deliver hands recorded messages over in order, gzip-compressed buffers expanded", async () => {
+  const { gzipSync } = await import("node:zlib");
+  const plain = Uint8Array.from({ length: 5000 }, (_, i) => i % 7);
+  const model = new StandaloneModel({}, "saved map: no kernel");
+  const got = [];
+  model.on("msg:custom", (content, buffers) =>
+    got.push([
+      content.index,
+      buffers.map((b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength)),
+    ]),
+  );
+  await model.deliver([
+    { content: { type: "onnx_part", index: 0 }, buffers: [b64(gzipSync(plain))], encoding: "gzip" },
+    { content: { type: "onnx_part", index: 1 }, buffers: [b64(Uint8Array.of(1, 2, 3))] },
+    { content: { type: "onnx_part", index: 2 } },
+  ]);
+  assert.deepEqual(
+    got.map(([i]) => i),
+    [0, 1, 2],
+  );
+  assert.deepEqual(got[0][1][0], plain, "expanded");
+  assert.deepEqual([...got[1][1][0]], [1, 2, 3]);
+  assert.deepEqual(got[2][1], []);
+});
+
+test("a damaged gzip buffer fails the delivery instead of handing over garbage", async () => {
+  const model = new StandaloneModel({}, "");
+  let got = 0;
+  model.on("msg:custom", () => got++);
+  const bad = b64(Uint8Array.of(0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3));
+  await assert.rejects(model.deliver([{ content: {}, buffers: [bad], encoding: "gzip" }]));
+  assert.equal(got, 0);
+});

@@ -240,3 +240,54 @@ def test_a_saved_map_whose_model_decodes_in_the_kernel_says_so_and_runs_no_label
     saved.screenshot("words-saved", locator=view.root)
     assert saved.requests == [saved.url]
     assert saved.errors == []
+
+
+def test_a_saved_conv_vae_decodes_in_the_page_offline(open_notebook, saved_page, artifact_dir):
+    path = artifact_dir / "vae.html"
+    tests = str(Path(__file__).parents[1])
+    cell = (
+        f"import sys\nsys.path.insert(0, {tests!r})\n"
+        "import numpy as np, torch, latent_magic\n"
+        "from torch_models import ConvVAE28\n"
+        "torch.manual_seed(0)\n"
+        "X = np.random.default_rng(0).random((300, 1, 28, 28)).astype(np.float32)\n"
+        "w = latent_magic.explore(ConvVAE28(), data=X, lift='affine')\n"
+        f"w.save_html({str(path)!r})"
+    )
+    nb = open_notebook([cell])
+    nb.run_all(timeout=240)
+    points = np.array(nb.kernel.eval("w.points.tolist()"))
+    saved = saved_page(path, nb.kernel)
+    view = MapView(saved)
+    view.wait_drawn(len(points))
+    saved.wait_for_js(
+        "() => { const r = document.querySelector('.lm-root');"
+        " return r.dataset.onnx && JSON.parse(r.dataset.onnx).state === 'ready'; }",
+        timeout=120,
+        what="the page decoder, read from the file, to be ready",
+    )
+    assert view.root.locator(".lm-kernel-gone").inner_text().startswith(NOTE)
+    shown = []
+    for spot in view.empty_spots(points, 2, clearance=15.0):
+        view.hover(spot)
+        assert view.attr("preview-source") == "onnx"
+        assert view.root.locator(".lm-preview-title").inner_text() == "empty space"
+        shown.append(view.preview_pixels())
+        expected = view.decoded_pixels(spot, value_range=(0.0, 1.0))
+        assert shown[-1].shape == expected.shape == (28, 28)
+        np.testing.assert_allclose(shown[-1], expected, atol=2)
+    assert np.abs(shown[0].astype(int) - shown[1]).max() > 10, "the preview did not change"
+    saved.screenshot("vae-hover-empty", locator=view.root)
+
+    (spot,) = view.lonely_points(points, 1)
+    index = int(np.argmin(np.hypot(*(view.to_page(points) - spot).T)))
+    view.hover(spot)
+    title = view.root.locator(".lm-preview-title").inner_text()
+    assert title == f"point {index} · decoded at its spot"
+    at_point = view.to_page(points[index])[0]
+    np.testing.assert_allclose(
+        view.preview_pixels(), view.decoded_pixels(at_point, value_range=(0.0, 1.0)), atol=2
+    )
+    saved.screenshot("vae-hover-point", locator=view.root)
+    assert saved.requests == [saved.url], "the runtime and the model came from the file"
+    assert saved.errors == []
