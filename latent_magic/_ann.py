@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 
 METRICS = ("euclidean", "cosine")
-CODES = ("flat", "sq8")
+CODES = ("auto", "flat", "sq8")
+FLAT_BYTES = 512 << 20  # "auto" stores whole vectors up to this size in the kernel, else 8-bit
 EXACT_BELOW = 100_000  # rows up to which a flat index answers exactly in milliseconds
 DEFAULT_NPROBE = 32  # lists visited per query; recall@10 ≥ 0.95 on the planted test data
 _TRAIN_PER_LIST = 40  # training rows per list (faiss warns under 39)
@@ -70,7 +71,7 @@ def build_ann_index(
     exact_below: int = EXACT_BELOW,
     nlist: int | None = None,
     nprobe: int = DEFAULT_NPROBE,
-    codes: str = "flat",
+    codes: str = "auto",
     seed: int = 0,
     compute: Any = None,
 ) -> AnnIndex:
@@ -85,9 +86,10 @@ def build_ann_index(
         IVF lists; default ``√N`` (at least 16).
     nprobe : int
         Lists visited per query (at most ``nlist``).
-    codes : {"flat", "sq8"}
-        How IVF stores vectors: whole float32 (``4·d`` bytes a row) or 8-bit scalar
-        quantised (``d`` bytes a row, slightly less exact).
+    codes : {"auto", "flat", "sq8"}
+        How IVF stores vectors (in the kernel): whole float32 (``4·d`` bytes a row) or 8-bit
+        scalar quantised (``d`` bytes a row, slightly less exact); ``"auto"``: whole while
+        the table's vectors take at most 512 MB.
     compute : callable, optional
         Runs Dask work (``_dask_compute.compute``); default ``dask.compute``.
     """
@@ -106,7 +108,7 @@ def build_ann_index(
     nlist = nlist or max(16, int(math.sqrt(n)))
     quantizer = faiss.IndexHNSWFlat(d, _HNSW_NEIGHBORS, faiss_metric)
     index: Any
-    if codes == "flat":
+    if codes == "flat" or (codes == "auto" and 4 * n * d <= FLAT_BYTES):
         index = faiss.IndexIVFFlat(quantizer, d, nlist, faiss_metric)
     else:
         index = faiss.IndexIVFScalarQuantizer(

@@ -175,6 +175,8 @@ class BigTable:
         or a :class:`PolygonSelection`)."""
         import dask.array as da
 
+        if isinstance(indices, PolygonSelection) and indices.row_chunks == self.latents.chunks[0]:
+            return _take_by_block(self.latents, indices.indices)
         rows = self._rows(indices, "indices")
         if isinstance(rows, np.ndarray):
             return self.latents[rows]
@@ -237,6 +239,31 @@ class BigTable:
 
     def _compute(self, collection: Any) -> Any:
         return compute(collection, self.timeout)
+
+
+def _take_block(block: np.ndarray, rows: np.ndarray, start: np.ndarray) -> np.ndarray:
+    return block[rows - start[0]]
+
+
+def _take_by_block(latents: Any, rows: Any) -> Any:
+    """``latents[rows]`` one block against its own block: N/B tasks, not the B² of Dask's
+    general indexing by a Dask array."""
+    import dask.array as da
+
+    starts = np.cumsum((0, *latents.chunks[0][:-1]))
+    return da.blockwise(
+        _take_block,
+        "ij",
+        latents,
+        "ij",
+        rows,
+        "i",
+        da.from_array(starts, chunks=1),
+        "i",
+        dtype=latents.dtype,
+        align_arrays=False,
+        adjust_chunks={"i": rows.chunks[0]},
+    )
 
 
 def _cohens_d(a: Any, b: Any, unit: np.ndarray) -> float:

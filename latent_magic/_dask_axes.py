@@ -21,18 +21,27 @@ class RowMoments:
     scatter: np.ndarray  # (d, d) float64
 
 
+_SLICE_BYTES = 4 << 20  # float64 rows converted at once inside a block: bounded temporaries
+
+
 def _block_moments(block: np.ndarray, shift: np.ndarray) -> np.ndarray:
     """One block's ``[count, Σ(z - shift), Σ(z - shift)(z - shift)ᵀ]`` flattened, shape (1, k).
 
     Shifting by a value near the mean first keeps the Gram matrix from cancelling away the
-    spread when the mean is large beside it.
+    spread when the mean is large beside it. Rows go through float64 a slice at a time, so a
+    worker holds little more than the block itself.
     """
-    rows = block[np.isfinite(block).all(axis=1)].astype(np.float64) - shift
     d = block.shape[1]
-    out = np.empty((1, 1 + d + d * d))
-    out[0, 0] = len(rows)
-    out[0, 1 : 1 + d] = rows.sum(axis=0)
-    out[0, 1 + d :] = (rows.T @ rows).ravel()
+    out = np.zeros((1, 1 + d + d * d))
+    gram = out[0, 1 + d :].reshape(d, d)
+    step = max(256, _SLICE_BYTES // (8 * max(d, 1)))
+    for start in range(0, len(block), step):
+        part = block[start : start + step]
+        rows = part[np.isfinite(part).all(axis=1)].astype(np.float64)
+        rows -= shift
+        out[0, 0] += len(rows)
+        out[0, 1 : 1 + d] += rows.sum(axis=0)
+        gram += rows.T @ rows
     return out
 
 
@@ -64,9 +73,9 @@ def moments_from_sums(sums: np.ndarray, shift: np.ndarray) -> RowMoments:
 
 
 def reference_row(latents: Any) -> np.ndarray:
-    """A finite row's worth of shift: the mean of the first block's finite rows (one block
-    read), zeros when it has none."""
-    first = np.asarray(latents.blocks[0].compute(), dtype=np.float64)
+    """A finite row's worth of shift: the mean of the first rows' finite ones (a thousand rows
+    read), zeros when they have none."""
+    first = np.asarray(latents[:1024].compute(), dtype=np.float64)
     finite = first[np.isfinite(first).all(axis=1)]
     return finite.mean(axis=0) if len(finite) else np.zeros(latents.shape[1])
 

@@ -87,6 +87,9 @@ class PolygonSelection:
 
     indices: Any  # dask.array.Array (k,) int64
     count: int
+    # The row blocks of the positions it was found in: block i of ``indices`` names rows of
+    # block i only (so the latents of those rows are read block against block).
+    row_chunks: tuple[int, ...] = ()
 
 
 def _rows_inside(xy: np.ndarray, polygon: np.ndarray, block_info: Any = None) -> np.ndarray:
@@ -119,7 +122,7 @@ def dask_rows_in_polygon(positions: Any, polygon: Any, compute: Any) -> PolygonS
     )
     # The same blocks with their sizes known: later indexing by them needs no extra pass.
     known = da.Array(found.dask, found.name, (tuple(int(s) for s in sizes),), dtype=np.int64)
-    return PolygonSelection(known, int(np.sum(sizes)))
+    return PolygonSelection(known, int(np.sum(sizes)), tuple(positions.chunks[0]))
 
 
 def _length(block: np.ndarray) -> np.ndarray:

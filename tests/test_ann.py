@@ -35,6 +35,13 @@ def test_ivf_defaults_reach_095_recall_at_10(planted):
     assert recall_at_k(index, table, queries, k=10) < recall
 
 
+def test_eight_bit_codes_keep_the_recall(planted):
+    table, queries = planted
+    index = build_ann_index(table[:100_000], exact_below=50_000, codes="sq8")
+    assert type(index.index).__name__ == "IndexIVFScalarQuantizer"
+    assert recall_at_k(index, table[:100_000], queries) >= 0.95
+
+
 def test_small_tables_are_searched_exactly_with_row_numbers(planted):
     table, queries = planted
     small = table[:5000].copy()

@@ -121,3 +121,34 @@ def test_a_model_encodes_the_data_block_by_block(digits, digits_pca):
 def test_other_sources_are_refused_clearly(source, message):
     with pytest.raises(ValueError, match=message):
         dask_latents(source)
+
+
+def test_the_kernel_holds_blocks_never_the_table(tmp_path):
+    """1,000,000 × 32 float32 (128 MB) in zarr, on the local scheduler (which computes in the
+    kernel's own process, the worst case): building the map, its density, a sample and a
+    polygon's count allocate about what reading the table once with ``sum()`` does (a few
+    blocks), far less than the table."""
+    import tracemalloc
+
+    path = str(tmp_path / "big.zarr")
+    rng = da.random.default_rng(0)
+    rng.standard_normal((1_000_000, 32), chunks=(50_000, 32), dtype=np.float32).to_zarr(path)
+    table_bytes = 1_000_000 * 32 * 4
+    tracemalloc.start()
+    try:
+        da.from_zarr(path).sum().compute()
+        _, reading = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        big = BigTable(path)
+        counts = big.density(big.extent, 256)
+        sample = big.sample(big.extent, max_points=20_000)
+        selection = big.select_polygon([(-1, -1), (1, -1), (1, 1), (-1, 1)])
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert counts.sum() == 1_000_000
+    assert 15_000 < len(sample.rows) <= 20_000
+    assert 100_000 < selection.count < 500_000
+    # Beyond reading: the persisted positions (8 MB) and small per-block results.
+    assert peak < reading + 16e6, f"peak {peak / 1e6:.0f} MB, reading {reading / 1e6:.0f} MB"
+    assert peak < table_bytes / 2

@@ -147,6 +147,7 @@ def test_polygon_selection_equals_the_in_memory_rows(big, in_memory, table):
     np.testing.assert_array_equal(selection.indices.compute(), expected)
     vectors = big.vectors(selection)
     assert isinstance(vectors, da.Array)
+    assert vectors.numblocks == big.latents.numblocks  # block against block, not B² tasks
     np.testing.assert_array_equal(vectors.compute(), table[expected])
     np.testing.assert_array_equal(big.vectors(expected[:5]).compute(), table[expected[:5]])
 
