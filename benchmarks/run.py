@@ -288,6 +288,9 @@ def table(results: dict) -> str:
     from .standalone import rows as standalone_rows
 
     rows.extend(standalone_rows(results.get("standalone")))
+    from .page_onnx import rows as onnx_rows
+
+    rows.extend(onnx_rows(results.get("onnx")))
     return "\n".join(rows)
 
 
@@ -330,8 +333,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument(
         "--only",
-        default="map,preview,kernel,meaning,standalone",
-        help="which groups to run: map, preview, kernel, meaning, standalone (comma separated)",
+        default="map,preview,kernel,meaning,standalone,onnx",
+        help="which groups to run: map, preview, kernel, meaning, standalone, onnx (comma "
+        "separated)",
     )
     p.add_argument(
         "--meaning",
@@ -442,6 +446,11 @@ def main(argv: list[str] | None = None) -> int:
             saved_n = 20_000 if a.quick else 100_000
             log(f"[bench] standalone: a saved map of {saved_n:,} points opened offline")
             results["standalone"] = measure_standalone(saved_n, 1 if a.quick else 5, log=log)
+        if "onnx" in only:
+            from .page_onnx import measure as measure_onnx
+
+            log("[bench] onnx: conv decoders in the page (face DCGAN, 28×28 conv VAE)")
+            results["onnx"] = measure_onnx(5 if a.quick else 20, log=log)
         if "kernel" in only:
             log(f"[bench] kernel side: explore() on {kernel_n:,} × 64")
             results["explore"] = kernel_side("explore", kernel_n, 1 if a.quick else 3, 600)

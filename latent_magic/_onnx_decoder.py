@@ -177,10 +177,17 @@ def export(model: Any, page: PagePlan) -> OnnxDecoder | str:
 
 
 def _export(model: Any, decoder: Any, page: PagePlan) -> OnnxDecoder | str:
-    import onnx
     import torch
 
     name, dim, order = model.name, model.dim, page.order
+    try:
+        import onnx
+        import onnxscript  # noqa: F401  (torch.onnx.export needs it)
+    except ImportError as error:
+        return (
+            f"{name} decodes in the kernel: exporting it for the page needs onnx and "
+            f"onnxscript (pip install 'latent_magic[onnx]'); {error}."
+        )
     module = _exportable(decoder, order)
     latent = torch.zeros((1, dim), dtype=torch.float32)
     try:
