@@ -147,16 +147,23 @@ def notebook7(request, e2e_tmp, browser_context, artifact_dir):
     server.start()
     sessions: list[Notebook7Session] = []
     request.node._e2e_sessions = sessions  # page errors fail the test (conftest.py)
+    asked: list[str] = []  # every URL the pages asked for, from the first
 
     def _open(cells: list[str]) -> Notebook7Session:
         path = server.write_notebook(cells, f"notebook7-{len(sessions)}.ipynb")
         session = Notebook7Session(server, browser_context, path, artifact_dir)
+        session.requests = asked
         sessions.append(session)
         return session
 
+    def on_request(r) -> None:
+        asked.append(r.url)
+
+    browser_context.on("request", on_request)
     try:
         yield _open
     finally:
+        browser_context.remove_listener("request", on_request)
         for s in sessions:
             try:
                 s.flush_page_events()
@@ -204,6 +211,11 @@ def test_notebook7_draws_previews_and_selects(notebook7):
         what="the map to show the 3 rows selected from Python",
     )
     assert len(nb.notebook_errors) <= 1, nb.notebook_errors  # Notebook's own, once at load
+
+    # Offline: the page asked nothing of any server but Notebook's.
+    own = (nb.server.url + "/", "data:", "blob:")
+    assert len(nb.requests) > 10, "the page's requests were not recorded"
+    assert [u for u in nb.requests if not u.startswith(own)] == []
 
 
 # --------------------------------------------------------------------------------------
@@ -299,4 +311,5 @@ def test_marimo_draws_previews_and_a_selection_reaches_a_dependent_cell(
     assert selected_rows(nb.wait_output(r"selected 0 rows", timeout=60)) == []
 
     # Offline: the page asked nothing of any server but marimo's.
+    assert len(nb.requests) > 10, "the page's requests were not recorded"
     assert nb.foreign_requests() == []
