@@ -238,6 +238,20 @@ def test_a_saved_map_whose_model_decodes_in_the_kernel_says_so_and_runs_no_label
     )
     assert view.root.locator('button[data-action="toggle-atlas"]').is_hidden()
     saved.screenshot("words-saved", locator=view.root)
+
+    # The Labels switch works without a kernel: the page's own model takes the change.
+    labels = view.root.locator('button[data-action="toggle-labels"]')
+    labels.click()
+    saved.wait_for_js(
+        "() => document.querySelector('.lm-root').dataset.labels === undefined",
+        what="the labels to be wiped off the map",
+    )
+    assert labels.get_attribute("aria-pressed") == "false"
+    labels.click()
+    saved.wait_for_js(
+        "() => (document.querySelector('.lm-root').dataset.labels || '[]') !== '[]'",
+        what="the labels written again",
+    )
     assert saved.requests == [saved.url]
     assert saved.errors == []
 
