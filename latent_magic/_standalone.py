@@ -78,7 +78,7 @@ def _json_for_html(value: Any) -> str:
     return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
-def _b64(data: bytes | memoryview) -> str:
+def _b64(data: bytes | bytearray | memoryview[Any]) -> str:
     return base64.b64encode(bytes(data)).decode("ascii")
 
 
