@@ -108,7 +108,8 @@ autosave = "off"
 
 
 class MarimoServer:
-    """An isolated ``marimo edit --headless --no-token`` subprocess serving one notebook.
+    """An isolated ``marimo edit --headless --no-token`` subprocess serving one notebook
+    (``mode="run"``: ``marimo run``, the notebook as an app, its code hidden).
 
     ``base_dir`` receives the notebook (``root/``) and marimo's home, config, cache and state
     dirs; ``log_path`` receives its stdout and stderr.
@@ -119,9 +120,13 @@ class MarimoServer:
         base_dir: Path,
         log_path: Path,
         notebook: str,
+        mode: str = "edit",
         python: str = sys.executable,
         startup_timeout: float = 90.0,
     ):
+        if mode not in ("edit", "run"):
+            raise ValueError(f"mode must be 'edit' or 'run', got {mode!r}")
+        self.mode = mode
         self.base_dir = Path(base_dir)
         self.root_dir = self.base_dir / "root"
         self.home_dir = self.base_dir / "home"
@@ -172,10 +177,10 @@ class MarimoServer:
             "-m",
             "marimo",
             "--yes",
-            "edit",
+            self.mode,
             "--headless",
             "--no-token",
-            "--skip-update-check",
+            *(["--skip-update-check"] if self.mode == "edit" else []),
             "--no-sandbox",
             "--host=127.0.0.1",
             f"--port={self.port}",

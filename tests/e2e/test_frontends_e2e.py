@@ -232,12 +232,14 @@ def quickstart_reference():
     return w, X, y
 
 
-@pytest.fixture
+@pytest.fixture(params=["edit", "run"])
 def marimo_page(request, e2e_tmp, browser_context, artifact_dir):
+    """The notebook in ``marimo edit`` (cells run as it opens) or ``marimo run`` (an app)."""
     server = MarimoServer(
         e2e_tmp / f"marimo-{artifact_dir.name}",
         artifact_dir / "server.log",
         notebook="explore.py",
+        mode=request.param,
         python=sys.executable,
     )
     server.write_notebook(MARIMO_NOTEBOOK)
