@@ -214,7 +214,7 @@ def test_exporter_reason_is_short_and_names_the_line():
 # map positions, and the RGBA pixels the kernel's renderer makes of decode_at there. The test
 # below rebuilds the state and pixels from the kernel and fails when the file differs;
 # LATENT_MAGIC_WRITE_GOLDEN=1 rewrites it.
-GOLDEN = Path(__file__).resolve().parents[1] / "js" / "tests" / "golden" / "onnx_conv.json"
+GOLDEN = Path(__file__).resolve().parents[1] / "js" / "tests" / "golden_onnx" / "conv.json"
 
 
 class TinyConvDecoder(torch.nn.Module):

@@ -9,7 +9,7 @@ import { crc32 } from "../crc32.js";
 import { liftLatent, OnnxDecoder, PartAssembler, parseOnnxSpec } from "../onnx_decoder.js";
 
 const STATIC = new URL("../../latent_magic/static/", import.meta.url);
-const GOLDEN = JSON.parse(readFileSync(new URL("./golden/onnx_conv.json", import.meta.url)));
+const GOLDEN = JSON.parse(readFileSync(new URL("./golden_onnx/conv.json", import.meta.url)));
 const PART = 4 * 2 ** 20;
 
 /** The `onnx_part` messages the kernel sends for these blobs (latent_magic/_page_runtime.py). */
