@@ -53,7 +53,8 @@ class BigTable:
     compute_chunks : bool
         Compute unknown chunk sizes (one pass) instead of refusing them.
     timeout : float
-        Seconds a computation on a cluster may take before it is cancelled.
+        Seconds a request on a cluster (density, sample, selection, directions) may take
+        before it is cancelled with a ``ClusterError``; building the map has no limit.
 
     Attributes
     ----------
@@ -83,7 +84,8 @@ class BigTable:
         self.table = table
         self.latents = table.latents
         shift = reference_row(self.latents)
-        moments = moments_from_sums(self._compute(moments_graph(self.latents, shift)), shift)
+        # The building passes read the whole table: no time limit (a cell can be interrupted).
+        moments = moments_from_sums(compute(moments_graph(self.latents, shift), None), shift)
         if moments.count == 0:
             raise ValueError(
                 f"every row of {table.source} has NaN or inf values ({table.n_total:,} rows); "
@@ -145,12 +147,13 @@ class BigTable:
 
     @property
     def extent(self) -> tuple[float, float, float, float]:
-        """``(x0, y0, x1, y1)`` of all finite positions (computed once per projection)."""
+        """``(x0, y0, x1, y1)`` of all finite positions (computed once per projection; the
+        first call waits for the positions themselves, so it has no time limit)."""
         if self._extent is None:
             import dask.array as da
 
             p = self.positions
-            low, high = self._compute(da.stack([da.nanmin(p, axis=0), da.nanmax(p, axis=0)]))
+            low, high = compute(da.stack([da.nanmin(p, axis=0), da.nanmax(p, axis=0)]), None)
             self._extent = (float(low[0]), float(low[1]), float(high[0]), float(high[1]))
         return self._extent
 

@@ -14,11 +14,8 @@ import numpy as np
 
 @dataclass(frozen=True)
 class DaskLatents:
-    """Latents ``(N, d)`` as a lazy Dask array chunked along rows only.
-
-    ``finite`` ``(N,)`` bool (lazy) marks the rows without NaN or inf; the others are left out
-    of every aggregation (counted by :class:`~latent_magic._big_map.BigTable`).
-    """
+    """Latents ``(N, d)`` as a lazy Dask array chunked along rows only. Rows with NaN or inf
+    stay in it; every aggregation leaves them out (``BigTable`` counts them)."""
 
     latents: Any  # dask.array.Array (N, d) float
     feature_names: list[str] | None
@@ -31,12 +28,6 @@ class DaskLatents:
     @property
     def dim(self) -> int:
         return int(self.latents.shape[1])
-
-    @property
-    def finite(self) -> Any:
-        import dask.array as da
-
-        return da.isfinite(self.latents).all(axis=1)
 
 
 def is_dask_table(obj: Any) -> bool:
