@@ -435,7 +435,7 @@ class MarimoMapView(MapView):
         super().__init__(nb, index)
         self.reference = reference
 
-    def _wait_root(self, js: str, arg: Any, what: str, timeout: float = 30.0) -> Any:
+    def wait_root(self, js: str, arg: Any, what: str, timeout: float = 30.0) -> Any:
         deadline = time.monotonic() + timeout
         while True:
             self.nb.check_cells()
@@ -453,13 +453,13 @@ class MarimoMapView(MapView):
             if time.monotonic() > deadline:
                 raise HarnessTimeoutError(f"no widget (.lm-root) in the page within {timeout}s")
             time.sleep(POLL * 5)
-        self._wait_root(_ROOT_DRAWN_JS, n_points, f"the map to draw {n_points} points", timeout)
+        self.wait_root(_ROOT_DRAWN_JS, n_points, f"the map to draw {n_points} points", timeout)
 
     def points(self, widget: str = "w") -> np.ndarray:
         return np.asarray(self.reference.points, dtype=float)
 
     def preview_pixels(self) -> np.ndarray:
-        self._wait_root(_ROOT_PREVIEW_LOADED_JS, None, "the preview image to load")
+        self.wait_root(_ROOT_PREVIEW_LOADED_JS, None, "the preview image to load")
         data = self.root.evaluate(_ROOT_PREVIEW_PIXELS_JS)
         return np.array(data["px"], dtype=np.uint8).reshape(data["h"], data["w"])
 
@@ -472,7 +472,7 @@ class MarimoMapView(MapView):
     def hover(self, page_xy) -> str:
         before = self.attr("preview-id") or ""
         self.nb.page.mouse.move(float(page_xy[0]), float(page_xy[1]), steps=4)
-        self._wait_root(
+        self.wait_root(
             _ROOT_PREVIEW_LOADED_JS, before, "a new preview image after moving the mouse"
         )
         self.nb.page.wait_for_timeout(300)  # settle on the final position's reply

@@ -71,6 +71,16 @@ def _(mo, view):
     return
 
 
+@app.cell
+def _(mo, w):
+    def select_first_three(clicks):
+        w.selected_indices = [0, 1, 2]
+        return clicks + 1
+
+    mo.ui.button(value=0, label="Select rows 0, 1, 2", on_click=select_first_three)
+    return
+
+
 if __name__ == "__main__":
     app.run()
 """
@@ -311,6 +321,17 @@ def test_marimo_draws_previews_and_a_selection_reaches_a_dependent_cell(
     # Cleared in the page: the dependent cell says so.
     view.root.locator('button[data-action="clear-selection"]').click()
     assert selected_rows(nb.wait_output(r"selected 0 rows", timeout=60)) == []
+
+    # Selected in Python (a button's callback sets w.selected_indices): the map shows it.
+    # marimo re-runs the cells that read `view` for the page's changes only, so the
+    # dependent cell still shows the page's last selection (the README says so).
+    nb.page.get_by_role("button", name="Select rows 0, 1, 2").click()
+    view.wait_root(
+        "(root) => root.dataset.selected === '3'", None, "the map to show 3 rows selected"
+    )
+    nb.page.wait_for_timeout(1000)
+    assert nb.wait_output(r"selected \d+ rows").startswith("selected 0 rows")
+    nb.screenshot("marimo-selected-from-python")
 
     # Offline: the page asked nothing of any server but marimo's.
     assert len(nb.requests) > 10, "the page's requests were not recorded"
