@@ -5,9 +5,10 @@
   notebook at ``/notebooks/<path>`` and drives it as :class:`~.harness.NotebookSession` drives
   JupyterLab's (Notebook 7 is built from JupyterLab's parts: the same ``window.jupyterapp``,
   notebook panel and commands).
-* :class:`MarimoServer` is ``marimo edit --headless --no-token`` on a free port, with its own
-  home, config and cache dirs; :class:`MarimoPage` opens its notebook in a page and reads the
-  cells' outputs.
+* :class:`MarimoServer` is ``marimo edit --headless --no-token`` (or ``marimo run``) on a free
+  port, with its own home, config and cache dirs; :class:`MarimoPage` opens its notebook in a
+  page and reads the cells' outputs; :class:`MarimoMapView` reads the widget in marimo's
+  shadow root.
 
 Every wait has a timeout and says what it waited for; each server is stopped with every
 process it started.
@@ -91,8 +92,8 @@ class Notebook7Session(NotebookSession):
 # --------------------------------------------------------------------------------------
 
 #: marimo's user configuration for the tests: cells run when the notebook opens (as
-#: ``marimo run`` does; ``marimo edit`` waits for a click by default), nothing checks for
-#: updates, and the session outlives a page reload.
+#: ``marimo run`` does; ``marimo edit`` waits for a click by default), no completion
+#: service, and nothing saved over the test's notebook file.
 MARIMO_CONFIG = """\
 [runtime]
 auto_instantiate = true
