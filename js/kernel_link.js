@@ -62,6 +62,11 @@ export class KernelLink {
     return typeof this.model.noKernel === "string";
   }
 
+  /** Whether a saved page answers requests of this type itself (`StandaloneModel.answers`). */
+  answers(type) {
+    return this.saved && this.model.answers?.(type) === true;
+  }
+
   /** Reports the kernel gone if it is (the comm marked dead, the kernel dead or disposed). */
   check() {
     if (this.saved) this.lose("", this.model.noKernel);
@@ -91,6 +96,8 @@ export class KernelLink {
    * @param {DataView[]} [buffers]
    */
   send(content, buffers) {
+    // A saved page answers what it carries (its pictures) itself; nothing else goes out.
+    if (this.saved) return this.model.answer?.(content) === true;
     return this.attempt(() => {
       if (buffers) this.model.send(content, undefined, buffers);
       else this.model.send(content);

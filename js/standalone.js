@@ -8,7 +8,7 @@
 import { float32Of, uint8Of, uint32Of } from "./codecs.js";
 import { el } from "./dom.js";
 import { downloadText, labelsOf, selectionCsv } from "./selection_csv.js";
-import { bytesOfBase64, StandaloneModel, traitsOf } from "./standalone_model.js";
+import { bytesOfBase64, picturesOf, StandaloneModel, traitsOf } from "./standalone_model.js";
 import widget from "./widget.js";
 
 const STATE_ID = "lm-saved-state";
@@ -75,7 +75,11 @@ function deliverWhenAsked(host, model, messages) {
 
 function main() {
   const doc = JSON.parse(document.getElementById(STATE_ID).textContent);
-  const model = new StandaloneModel(traitsOf(doc), String(doc.note ?? ""));
+  const model = new StandaloneModel(
+    traitsOf(doc),
+    String(doc.note ?? ""),
+    picturesOf(doc.pictures),
+  );
   const host = document.getElementById(MAP_ID);
   host.before(savedBar(doc, model, tableOf(doc)));
   deliverWhenAsked(host, model, doc.messages);

@@ -3,7 +3,8 @@
 // (get, set, save_changes, on, off, send). Binary traits come back as DataViews, as anywidget
 // hands them; `set` fires `change:<name>` at once, as Backbone does, so the view, the
 // selection and the switches work; `send` answers nothing (no request can leave the page):
-// the replies a saved page carries (the ONNX decoder's parts) come through `deliver`.
+// the replies a saved page carries (the ONNX decoder's parts) come through `deliver`, and
+// the one request it answers itself (its points' pictures) through `answer`.
 // `noKernel` tells kernel_link.js why nothing can be asked.
 
 /** The format name the kernel writes into the saved page's state (_standalone.py). */
@@ -61,10 +62,13 @@ export class StandaloneModel {
   /**
    * @param {Record<string, unknown>} traits the widget's state (traitsOf)
    * @param {string} noKernel why nothing is asked of a kernel (shown by the widget)
+   * @param {Promise<{width: number, height: number, bytes: Uint8Array}>|null} [pictures] every
+   *   point's picture, RGBA, point after point (picturesOf), when the page carries them
    */
-  constructor(traits, noKernel) {
+  constructor(traits, noKernel, pictures = null) {
     this.traits = { ...traits };
     this.noKernel = noKernel;
+    this.pictures = pictures; // Promise<{width, height, bytes}>: every point's picture, or null
     this.handlers = new Map(); // event name → callbacks, in the order they came
     this.sent = 0; // messages the widget tried to send (none should: there is no kernel)
   }
@@ -105,6 +109,32 @@ export class StandaloneModel {
       );
   }
 
+  /** Whether this page answers requests of a type itself: `thumbnails`, when it carries them. */
+  answers(type) {
+    return type === "thumbnails" && this.pictures !== null;
+  }
+
+  /**
+   * Answers a request the page can answer (kernel_link.js asks): the pictures of the points
+   * asked for, as the kernel's `thumbnails` reply, later (as a kernel's would come).
+   * @returns {boolean} whether an answer is coming
+   */
+  answer(content) {
+    if (!this.answers(content?.type) || !Array.isArray(content.points)) return false;
+    this.pictures.then(({ width, height, bytes }) => {
+      const size = width * height * 4;
+      const n = Math.floor(bytes.length / size);
+      const points = content.points.filter((i) => Number.isInteger(i) && i >= 0 && i < n);
+      const out = new Uint8Array(points.length * size);
+      points.forEach((i, k) => {
+        out.set(bytes.subarray(i * size, (i + 1) * size), k * size);
+      });
+      const reply = { type: "thumbnails", id: content.id, points, width, height };
+      this.trigger("msg:custom", reply, [new DataView(out.buffer)]);
+    });
+    return true;
+  }
+
   /**
    * Hands the widget messages the kernel would have sent (a saved page records them: the
    * ONNX decoder's runtime and model), in order, as `msg:custom` events with DataView
@@ -127,6 +157,18 @@ export class StandaloneModel {
   trigger(name, ...args) {
     for (const callback of [...(this.handlers.get(name) ?? [])]) callback(...args);
   }
+}
+
+/**
+ * The pictures a saved page carries (`doc.pictures`: gzip-compressed RGBA, base64), expanded.
+ * @param {{width: number, height: number, data: string, encoding?: string}|null|undefined} saved
+ * @returns {Promise<{width: number, height: number, bytes: Uint8Array}>|null}
+ */
+export function picturesOf(saved) {
+  if (!saved || !Number.isInteger(saved.width) || !Number.isInteger(saved.height)) return null;
+  const bytes = bytesOfBase64(saved.data);
+  const plain = saved.encoding === "gzip" ? gunzip(bytes) : Promise.resolve(bytes);
+  return plain.then((b) => ({ width: saved.width, height: saved.height, bytes: b }));
 }
 
 /** The bytes of gzip-compressed bytes (the browser's own DecompressionStream). */

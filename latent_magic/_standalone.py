@@ -1,8 +1,9 @@
 """A map saved as one HTML file (``w.save_html``) that opens offline in any browser: the
 widget's synced state embedded as JSON (binary traits as base64), its front end inlined (the
 ``static/standalone.js`` bundle: the widget and a model without a kernel, js/standalone.js),
-each point's row and label for the selection's CSV download, and for a conv decoder run in
-the page as ONNX, the runtime and the model (the parts the kernel would send). Nothing in the
+each point's row and label for the selection's CSV download, the points' pictures (a small
+map of images), and for a conv decoder run in the page as ONNX, the runtime and the model
+(the parts the kernel would send). Nothing in the
 file is fetched; what needs a kernel is disabled in the page, with a note saying so."""
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import numpy as np
 
 from ._page_runtime import page_blobs
 from ._page_runtime import parts as page_parts
+from ._thumbnails import thumbnail_pixels
 
 if TYPE_CHECKING:
     from ._widget import LatentExplorer
@@ -27,24 +29,35 @@ if TYPE_CHECKING:
 FORMAT = "latent_magic.saved_map"  # js/standalone_model.js checks it
 _STATIC = Path(__file__).parent / "static"
 _SUFFIXES = (".html", ".htm")
+# Every point's picture (the Pictures switch) travels in the file up to this many raw bytes
+# (the quickstart's 1,797 8 × 8 digits: 0.46 MB); a larger map's saved page has no pictures.
+MAX_PICTURE_BYTES = 8 * 2**20
+# …and up to this many beside an ONNX runtime and model, which take most of a file's budget
+# (a DCGAN's: 23 MB of 25).
+MAX_PICTURE_BYTES_BESIDE_RUNTIME = 2**20
+_PICTURE_BATCH = 4096  # points' pictures made at once
 # Synced traits a saved page does without: the anywidget bundle and CSS (the page inlines its
 # own), and the layout widget (a reference to another model, which a saved page has not).
 _LEFT_OUT = frozenset({"_esm", "_css", "layout"})
-_PAGE_DECODES = (
-    "Saved map: no kernel. Hover previews, the atlas and selection work here (download the "
-    "selection as CSV above); pins, walks, axes, arithmetic, search and pictures need the "
-    "notebook."
-)
-_ONNX_DECODES = (
-    "Saved map: no kernel. Hover previews (the decoder runs in the page) and selection work "
-    "here (download the selection as CSV above); pins, walks, axes, arithmetic, search, the "
-    "atlas and pictures need the notebook."
-)
-_KERNEL_DECODES = (
-    "Saved map: no kernel. The map and selection work here (download the selection as CSV "
-    "above); this model decodes only in Python, so previews, pins, walks, axes, arithmetic, "
-    "search and pictures need the notebook."
-)
+
+
+def saved_note(decoder: str, pictures: bool) -> str:
+    """What works in a saved page and what needs the notebook. ``decoder``: where previews
+    decode without a kernel: ``"chain"`` (dense, also the atlas), ``"onnx"`` or ``""``."""
+    works = {"chain": ["hover previews", "the atlas"], "onnx": ["hover previews"]}.get(
+        decoder, ["the map"]
+    )
+    works += ["pictures"] * pictures + ["selection"]
+    needs = ["previews"] * (not decoder) + ["pins", "walks", "axes", "arithmetic", "search"]
+    needs += ["the atlas"] * (decoder != "chain") + ["pictures"] * (not pictures)
+    return (
+        f"Saved map: no kernel. {_listed(works).capitalize()} work here (download the "
+        f"selection as CSV above); {_listed(needs)} need the notebook."
+    )
+
+
+def _listed(words: list[str]) -> str:
+    return ", ".join(words[:-1]) + f" and {words[-1]}" if len(words) > 1 else words[0]
 
 
 def _front_end(name: str) -> str:
@@ -121,10 +134,34 @@ def page_decoder_messages(widget: LatentExplorer) -> list[dict[str, Any]]:
     ]
 
 
+def saved_pictures(widget: LatentExplorer, beside_runtime: bool) -> dict[str, Any] | None:
+    """Every point's picture, as the Pictures switch draws it (``_thumbnails``): ``{"width",
+    "height", "encoding": "gzip", "data"}`` of ``(n, h, w, 4)`` uint8 RGBA, compressed and
+    base64; None for a map without pictures or whose pictures together exceed
+    :data:`MAX_PICTURE_BYTES` (:data:`MAX_PICTURE_BYTES_BESIDE_RUNTIME` in a file that carries
+    an ONNX runtime): its saved page's Pictures switch is disabled."""
+    spec, n = widget._thumbnails, len(widget.points)
+    limit = MAX_PICTURE_BYTES_BESIDE_RUNTIME if beside_runtime else MAX_PICTURE_BYTES
+    if not spec or n == 0 or n * spec["width"] * spec["height"] * 4 > limit:
+        return None
+    pixels = np.concatenate(
+        [
+            thumbnail_pixels(widget._space, np.arange(start, min(start + _PICTURE_BATCH, n)))
+            for start in range(0, n, _PICTURE_BATCH)
+        ]
+    )
+    return {
+        "width": int(spec["width"]),
+        "height": int(spec["height"]),
+        "encoding": "gzip",
+        "data": _b64(gzip.compress(pixels.tobytes(), compresslevel=6, mtime=0)),
+    }
+
+
 def saved_document(widget: LatentExplorer, title: str) -> dict[str, Any]:
     """What the page reads (js/standalone.js): the synced state, its buffers, each point's row
-    and label, the ONNX decoder's parts if it has one, the title and the note on what works
-    without a kernel."""
+    and label, the ONNX decoder's parts and the points' pictures if it has them, the title and
+    the note on what works without a kernel."""
     messages = page_decoder_messages(widget)  # first: a failed export changes the state
     state = {k: v for k, v in widget.get_state().items() if k not in _LEFT_OUT}
     buffers: list[dict[str, Any]] = []
@@ -137,20 +174,19 @@ def saved_document(widget: LatentExplorer, title: str) -> dict[str, Any]:
         if labels is None
         else _b64("\x00".join(_label_texts(labels)).encode("utf-8")),
     }
-    if widget._client_decoder:
-        note = _PAGE_DECODES
-    else:
-        note = _ONNX_DECODES if messages else _KERNEL_DECODES
+    pictures = saved_pictures(widget, beside_runtime=bool(messages))
+    decoder = "chain" if widget._client_decoder else "onnx" if messages else ""
     return {
         "format": FORMAT,
         "version": 1,
         "title": title,
-        "note": note,
+        "note": saved_note(decoder, pictures is not None),
         "csv_name": "selection.csv",
         "state": state,
         "buffers": buffers,
         "table": table,
         "messages": messages,
+        "pictures": pictures,
     }
 
 

@@ -197,7 +197,7 @@ def test_a_conv_decoder_travels_in_the_file_as_the_kernel_sends_it(tmp_path):
     w = _conv_vae_map()
     assert w._onnx_decoder["page"], w._onnx_decoder
     doc = _document(w.save_html(tmp_path / "vae.html").read_text(encoding="utf-8"))
-    assert "Hover previews (the decoder runs in the page)" in doc["note"]
+    assert doc["note"].startswith("Saved map: no kernel. Hover previews, pictures and selection")
     blobs: dict[str, bytes] = {}
     for message in doc["messages"]:
         content = message["content"]
@@ -226,5 +226,36 @@ def test_the_face_gan_file_runtime_included_is_at_most_25_mb(tmp_path):
     path = w.save_html(tmp_path / "faces.html")
     doc = _document(path.read_text(encoding="utf-8"))
     assert [m["content"]["blob"] for m in doc["messages"]][-1] == "model"
+    assert doc["pictures"] is None, "300 decoded 64 × 64 pictures would not fit beside it"
     size = path.stat().st_size
     assert size <= 25_000_000, f"the DCGAN's saved map is {size:,} bytes (at most 25 MB)"
+
+
+def test_the_points_pictures_travel_when_small(quickstart, tmp_path, digits):
+    doc = _document(quickstart.save_html(tmp_path / "map.html").read_text(encoding="utf-8"))
+    saved = doc["pictures"]
+    assert (saved["width"], saved["height"], saved["encoding"]) == (8, 8, "gzip")
+    pixels = np.frombuffer(gzip.decompress(base64.b64decode(saved["data"])), np.uint8)
+    pixels = pixels.reshape(len(quickstart.points), 8, 8, 4)
+    X, _ = digits
+    grey = np.floor(X[quickstart.rows].reshape(-1, 8, 8) / 16 * 255 + 0.5)
+    np.testing.assert_allclose(pixels[..., 0], grey, atol=1)
+    assert "pictures and selection work here" in doc["note"]
+
+
+def test_a_map_whose_pictures_are_too_big_carries_none(quickstart, tmp_path, monkeypatch):
+    monkeypatch.setattr(_standalone, "MAX_PICTURE_BYTES", 1797 * 8 * 8 * 4 - 1)
+    doc = _document(quickstart.save_html(tmp_path / "map.html").read_text(encoding="utf-8"))
+    assert doc["pictures"] is None
+    assert "search and pictures need the notebook" in doc["note"]
+
+
+def test_the_note_says_what_works_and_what_needs_the_notebook():
+    assert _standalone.saved_note("", False) == (
+        "Saved map: no kernel. The map and selection work here (download the selection as CSV "
+        "above); previews, pins, walks, axes, arithmetic, search, the atlas and pictures need "
+        "the notebook."
+    )
+    assert _standalone.saved_note("chain", True).startswith(
+        "Saved map: no kernel. Hover previews, the atlas, pictures and selection work here"
+    )

@@ -3,7 +3,13 @@ import { test } from "node:test";
 import { float32Of, uint32Of } from "../codecs.js";
 import { KernelLink } from "../kernel_link.js";
 import { SelectionSync } from "../selection_sync.js";
-import { bytesOfBase64, SAVED_FORMAT, StandaloneModel, traitsOf } from "../standalone_model.js";
+import {
+  bytesOfBase64,
+  picturesOf,
+  SAVED_FORMAT,
+  StandaloneModel,
+  traitsOf,
+} from "../standalone_model.js";
 
 const b64 = (typed) =>
   Buffer.from(typed.buffer, typed.byteOffset, typed.byteLength).toString("base64");
@@ -158,4 +164,41 @@ test("a damaged gzip buffer fails the delivery instead of handing over garbage",
   const bad = b64(Uint8Array.of(0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 3, 1, 2, 3));
   await assert.rejects(model.deliver([{ content: {}, buffers: [bad], encoding: "gzip" }]));
   assert.equal(got, 0);
+});
+
+test("a page that carries its pictures answers thumbnails requests itself, later", async () => {
+  const { gzipSync } = await import("node:zlib");
+  const w = 2;
+  const h = 1;
+  const bytes = Uint8Array.from({ length: 3 * w * h * 4 }, (_, i) => i); // 3 points
+  const pictures = picturesOf({
+    width: w,
+    height: h,
+    encoding: "gzip",
+    data: b64(gzipSync(bytes)),
+  });
+  const model = new StandaloneModel({}, "saved map: no kernel", pictures);
+  const link = new KernelLink({ model, el: { classList: { contains: () => false } }, gone() {} });
+  link.check();
+  assert.equal(link.answers("thumbnails"), true);
+  assert.equal(link.answers("decode"), false);
+  const replies = [];
+  model.on("msg:custom", (msg, buffers) =>
+    replies.push([msg, [...new Uint8Array(buffers[0].buffer)]]),
+  );
+  assert.equal(link.send({ type: "thumbnails", id: 4, points: [2, 0, 9], view: "v" }), true);
+  assert.equal(link.send({ type: "decode", id: 1, x: 0, y: 0 }), false, "nothing else answers");
+  assert.deepEqual(replies, [], "the answer comes later, as a kernel's");
+  await pictures;
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assert.equal(replies.length, 1);
+  const [msg, pixels] = replies[0];
+  assert.deepEqual(msg, { type: "thumbnails", id: 4, points: [2, 0], width: 2, height: 1 });
+  assert.deepEqual(pixels, [...bytes.subarray(16, 24), ...bytes.subarray(0, 8)]);
+});
+
+test("a page without pictures answers nothing", () => {
+  const model = new StandaloneModel({}, "", picturesOf(null));
+  assert.equal(model.answers("thumbnails"), false);
+  assert.equal(model.answer({ type: "thumbnails", id: 1, points: [0] }), false);
 });

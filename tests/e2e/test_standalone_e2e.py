@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import json
 from pathlib import Path
 
 import numpy as np
@@ -123,7 +124,7 @@ def test_the_saved_quickstart_draws_hovers_selects_and_downloads_offline(
         button = root.locator(selector)
         assert button.is_disabled(), selector
         assert button.get_attribute("title").startswith(NOTE)
-    assert root.locator('button[data-action="toggle-thumbnails"]').is_disabled()
+    assert root.locator('button[data-action="toggle-thumbnails"]').is_enabled(), "carried"
     assert root.locator('button[data-action="toggle-atlas"]').is_enabled(), "a PCA decodes here"
     assert root.locator(".lm-search input").is_disabled()
     assert root.locator(".lm-ops").evaluate("(e) => e.inert && e.classList.contains('lm-ops-off')")
@@ -304,4 +305,67 @@ def test_a_saved_conv_vae_decodes_in_the_page_offline(open_notebook, saved_page,
     )
     saved.screenshot("vae-hover-point", locator=view.root)
     assert saved.requests == [saved.url], "the runtime and the model came from the file"
+    assert saved.errors == []
+
+
+def test_the_saved_quickstart_draws_each_points_picture_zoomed_in(
+    open_notebook, saved_page, artifact_dir
+):
+    path = artifact_dir / "pictures.html"
+    nb = open_notebook([QUICKSTART, f"w.save_html({str(path)!r})"])
+    nb.run_all(timeout=180)
+    points = np.array(nb.kernel.eval("w.points.tolist()"))
+    X = np.array(nb.kernel.eval("X.tolist()"))
+    rows = nb.kernel.eval("w.rows.tolist()")
+    saved = saved_page(path, nb.kernel)
+    view = MapView(saved)
+    view.wait_drawn(len(points))
+    switch = view.root.locator('button[data-action="toggle-thumbnails"]')
+    assert switch.is_enabled(), "the file carries its pictures"
+    assert "pictures and selection work here" in view.root.locator(".lm-kernel-gone").inner_text()
+
+    crowd = points[np.argmin(np.hypot(*(points - np.median(points, axis=0)).T))]
+    saved.page.mouse.move(*view.to_page(crowd)[0])
+    for _ in range(40):  # wheel steps until about a hundred points are in view
+        v = view.view()
+        x, y = points[:, 0], points[:, 1]
+        if ((x > v["x0"]) & (x < v["x1"]) & (y > v["y0"]) & (y < v["y1"])).sum() <= 150:
+            break
+        saved.page.mouse.wheel(0, -200)
+        saved.page.wait_for_timeout(40)
+    saved.wait_for_js(
+        "() => { const r = document.querySelector('.lm-root'); "
+        "return r.dataset.thumbnails && JSON.parse(r.dataset.thumbnails).length > 3; }",
+        what="pictures drawn at the points in view, from the file",
+    )
+    saved.page.wait_for_timeout(300)
+    drawn = json.loads(view.attr("thumbnails"))
+    box = view.box()
+    rgba = view.canvas_rgba(".lm-root canvas.lm-thumbs")
+    scale = rgba.shape[1] / box["width"]
+    page = view.to_page(points) - [box["x"], box["y"]]
+    checked = 0
+    for k, (i, x, y, w, h) in enumerate(drawn):
+        assert abs(x + w / 2 - page[i, 0]) < 1.5, "a picture is centred on its point"
+        covered = any(
+            x < b[1] + b[3] and b[1] < x + w and y < b[2] + b[4] and b[2] < y + h
+            for b in drawn[k + 1 :]
+        )
+        if covered or x < 0 or y < 0 or x + w > box["width"] or y + h > box["height"]:
+            continue
+        expected = np.floor(X[rows[i]].reshape(8, 8) / 16 * 255 + 0.5)
+        for r, c in itertools.product(range(8), range(8)):
+            px = int((x + (c + 0.5) * w / 8) * scale)
+            py = int((y + (r + 0.5) * h / 8) * scale)
+            assert abs(int(rgba[py, px, 0]) - expected[r, c]) <= 1, (i, r, c)
+        checked += 1
+    assert checked >= 3, f"only {checked} pictures could be checked"
+    saved.screenshot("saved-pictures", locator=view.root)
+
+    switch.click()  # off, in the page's own model
+    saved.wait_for_js(
+        "() => document.querySelector('.lm-root').dataset.thumbnails === undefined",
+        what="the pictures wiped off the map",
+    )
+    assert saved.requests == [saved.url]
     assert saved.errors == []
