@@ -75,13 +75,15 @@ function deliverWhenAsked(host, model, messages) {
 
 function main() {
   const doc = JSON.parse(document.getElementById(STATE_ID).textContent);
+  const table = tableOf(doc);
   const model = new StandaloneModel(
     traitsOf(doc),
     String(doc.note ?? ""),
     picturesOf(doc.pictures),
+    table.labels,
   );
   const host = document.getElementById(MAP_ID);
-  host.before(savedBar(doc, model, tableOf(doc)));
+  host.before(savedBar(doc, model, table));
   deliverWhenAsked(host, model, doc.messages);
   widget.render({ model, el: host });
 }

@@ -4,7 +4,8 @@
 // hands them; `set` fires `change:<name>` at once, as Backbone does, so the view, the
 // selection and the switches work; `send` answers nothing (no request can leave the page):
 // the replies a saved page carries (the ONNX decoder's parts) come through `deliver`, and
-// the one request it answers itself (its points' pictures) through `answer`.
+// the requests it answers itself (its points' pictures, a search of its labels) through
+// `answer`.
 // `noKernel` tells kernel_link.js why nothing can be asked.
 
 /** The format name the kernel writes into the saved page's state (_standalone.py). */
@@ -64,10 +65,12 @@ export class StandaloneModel {
    * @param {string} noKernel why nothing is asked of a kernel (shown by the widget)
    * @param {Promise<{width: number, height: number, bytes: Uint8Array}>|null} [pictures] every
    *   point's picture, RGBA, point after point (picturesOf), when the page carries them
+   * @param {string[]|null} [labels] each point's label, for searches answered in the page
    */
-  constructor(traits, noKernel, pictures = null) {
+  constructor(traits, noKernel, pictures = null, labels = null) {
     this.traits = { ...traits };
     this.noKernel = noKernel;
+    this.labels = labels; // each point's label (string[]), searched in the page, or null
     this.pictures = pictures; // Promise<{width, height, bytes}>: every point's picture, or null
     this.handlers = new Map(); // event name → callbacks, in the order they came
     this.sent = 0; // messages the widget tried to send (none should: there is no kernel)
@@ -109,9 +112,13 @@ export class StandaloneModel {
       );
   }
 
-  /** Whether this page answers requests of a type itself: `thumbnails`, when it carries them. */
+  /**
+   * Whether this page answers requests of a type itself: `thumbnails` when it carries the
+   * pictures, `search` (of the labels) when it carries labels.
+   */
   answers(type) {
-    return type === "thumbnails" && this.pictures !== null;
+    if (type === "thumbnails") return this.pictures !== null;
+    return type === "search" && this.labels !== null;
   }
 
   /**
@@ -120,7 +127,13 @@ export class StandaloneModel {
    * @returns {boolean} whether an answer is coming
    */
   answer(content) {
-    if (!this.answers(content?.type) || !Array.isArray(content.points)) return false;
+    if (!this.answers(content?.type)) return false;
+    if (content.type === "search") {
+      const [reply, points] = searchLabels(this.labels, content);
+      setTimeout(() => this.trigger("msg:custom", reply, [new DataView(points.buffer)]), 0);
+      return true;
+    }
+    if (!Array.isArray(content.points)) return false;
     this.pictures.then(({ width, height, bytes }) => {
       const size = width * height * 4;
       const n = Math.floor(bytes.length / size);
@@ -157,6 +170,44 @@ export class StandaloneModel {
   trigger(name, ...args) {
     for (const callback of [...(this.handlers.get(name) ?? [])]) callback(...args);
   }
+}
+
+/**
+ * A search of the labels as the kernel's `search_result` reply (latent_magic/_search.py): the
+ * points whose label contains the query (ignoring case) or matches `/regex/`; a text no label
+ * contains would be encoded by the kernel, which a saved page has not.
+ * @param {string[]} labels
+ * @param {{id: number, query: string}} content
+ * @returns {[object, Uint32Array]} the reply and its points
+ */
+export function searchLabels(labels, { id, query }) {
+  const text = String(query ?? "").trim();
+  const reply = { type: "search_result", id, query: text };
+  const regex = text.length >= 2 && text.startsWith("/") && text.endsWith("/");
+  let test;
+  if (regex) {
+    try {
+      const pattern = new RegExp(text.slice(1, -1), "i");
+      test = (label) => pattern.test(label);
+    } catch (error) {
+      const why = `the regular expression ${text} is not valid: ${error.message}.`;
+      return [{ ...reply, ok: false, error: why }, new Uint32Array(0)];
+    }
+  } else {
+    const wanted = text.toLowerCase();
+    test = (label) => label.toLowerCase().includes(wanted);
+  }
+  const found = [];
+  for (let i = 0; text && i < labels.length; i++) if (test(labels[i])) found.push(i);
+  const points = Uint32Array.from(found);
+  let kind = regex ? "regex" : "label";
+  let note = "";
+  if (points.length === 0 && regex) note = `no label matches ${text}`;
+  else if (points.length === 0) {
+    kind = "none";
+    note = `no label contains ${JSON.stringify(text)}; searching by meaning needs the notebook`;
+  }
+  return [{ ...reply, ok: true, kind, count: points.length, note }, points];
 }
 
 /**

@@ -41,14 +41,16 @@ _PICTURE_BATCH = 4096  # points' pictures made at once
 _LEFT_OUT = frozenset({"_esm", "_css", "layout"})
 
 
-def saved_note(decoder: str, pictures: bool) -> str:
+def saved_note(decoder: str, pictures: bool, labels: bool = False) -> str:
     """What works in a saved page and what needs the notebook. ``decoder``: where previews
-    decode without a kernel: ``"chain"`` (dense, also the atlas), ``"onnx"`` or ``""``."""
+    decode without a kernel: ``"chain"`` (dense, also the atlas), ``"onnx"`` or ``""``;
+    ``pictures``: the file carries them; ``labels``: the page searches its labels."""
     works = {"chain": ["hover previews", "the atlas"], "onnx": ["hover previews"]}.get(
         decoder, ["the map"]
     )
-    works += ["pictures"] * pictures + ["selection"]
-    needs = ["previews"] * (not decoder) + ["pins", "walks", "axes", "arithmetic", "search"]
+    works += ["pictures"] * pictures + ["search by label"] * labels + ["selection"]
+    needs = ["previews"] * (not decoder) + ["pins", "walks", "axes", "arithmetic"]
+    needs += ["search by meaning" if labels else "search"]
     needs += ["the atlas"] * (decoder != "chain") + ["pictures"] * (not pictures)
     return (
         f"Saved map: no kernel. {_listed(works).capitalize()} work here (download the "
@@ -180,7 +182,7 @@ def saved_document(widget: LatentExplorer, title: str) -> dict[str, Any]:
         "format": FORMAT,
         "version": 1,
         "title": title,
-        "note": saved_note(decoder, pictures is not None),
+        "note": saved_note(decoder, pictures is not None, labels is not None),
         "csv_name": "selection.csv",
         "state": state,
         "buffers": buffers,

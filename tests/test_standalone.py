@@ -198,6 +198,7 @@ def test_a_conv_decoder_travels_in_the_file_as_the_kernel_sends_it(tmp_path):
     assert w._onnx_decoder["page"], w._onnx_decoder
     doc = _document(w.save_html(tmp_path / "vae.html").read_text(encoding="utf-8"))
     assert doc["note"].startswith("Saved map: no kernel. Hover previews, pictures and selection")
+    assert "search and the atlas need the notebook" in doc["note"], "no labels to search"
     blobs: dict[str, bytes] = {}
     for message in doc["messages"]:
         content = message["content"]
@@ -240,14 +241,14 @@ def test_the_points_pictures_travel_when_small(quickstart, tmp_path, digits):
     X, _ = digits
     grey = np.floor(X[quickstart.rows].reshape(-1, 8, 8) / 16 * 255 + 0.5)
     np.testing.assert_allclose(pixels[..., 0], grey, atol=1)
-    assert "pictures and selection work here" in doc["note"]
+    assert "pictures, search by label and selection work here" in doc["note"]
 
 
 def test_a_map_whose_pictures_are_too_big_carries_none(quickstart, tmp_path, monkeypatch):
     monkeypatch.setattr(_standalone, "MAX_PICTURE_BYTES", 1797 * 8 * 8 * 4 - 1)
     doc = _document(quickstart.save_html(tmp_path / "map.html").read_text(encoding="utf-8"))
     assert doc["pictures"] is None
-    assert "search and pictures need the notebook" in doc["note"]
+    assert "search by meaning and pictures need the notebook" in doc["note"]
 
 
 def test_the_note_says_what_works_and_what_needs_the_notebook():
@@ -256,6 +257,8 @@ def test_the_note_says_what_works_and_what_needs_the_notebook():
         "above); previews, pins, walks, axes, arithmetic, search, the atlas and pictures need "
         "the notebook."
     )
-    assert _standalone.saved_note("chain", True).startswith(
-        "Saved map: no kernel. Hover previews, the atlas, pictures and selection work here"
+    assert _standalone.saved_note("chain", True, labels=True) == (
+        "Saved map: no kernel. Hover previews, the atlas, pictures, search by label and "
+        "selection work here (download the selection as CSV above); pins, walks, axes, "
+        "arithmetic and search by meaning need the notebook."
     )

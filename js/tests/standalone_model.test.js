@@ -8,6 +8,7 @@ import {
   picturesOf,
   SAVED_FORMAT,
   StandaloneModel,
+  searchLabels,
   traitsOf,
 } from "../standalone_model.js";
 
@@ -201,4 +202,43 @@ test("a page without pictures answers nothing", () => {
   const model = new StandaloneModel({}, "", picturesOf(null));
   assert.equal(model.answers("thumbnails"), false);
   assert.equal(model.answer({ type: "thumbnails", id: 1, points: [0] }), false);
+});
+
+test("a search of the labels: substring ignoring case, /regex/, and what needs the notebook", async () => {
+  const labels = ["Lion", "sea lion", "tiger", "</script>"];
+  const [found, points] = searchLabels(labels, { id: 3, query: " LION " });
+  assert.deepEqual([...points], [0, 1]);
+  assert.deepEqual(found, {
+    type: "search_result",
+    id: 3,
+    query: "LION",
+    ok: true,
+    kind: "label",
+    count: 2,
+    note: "",
+  });
+  assert.deepEqual([...searchLabels(labels, { id: 4, query: "/^t|script/" })[1]], [2, 3]);
+  const [none, nothing] = searchLabels(labels, { id: 5, query: "a big cat" });
+  assert.equal(none.kind, "none");
+  assert.equal(nothing.length, 0);
+  assert.match(none.note, /searching by meaning needs the notebook/);
+  assert.equal(
+    searchLabels(labels, { id: 6, query: "/zebra/" })[0].note,
+    "no label matches /zebra/",
+  );
+  const [bad] = searchLabels(labels, { id: 7, query: "/(/" });
+  assert.equal(bad.ok, false);
+  assert.match(bad.error, /the regular expression \/\(\/ is not valid/);
+
+  const model = new StandaloneModel({}, "saved map: no kernel", null, labels);
+  assert.equal(model.answers("search"), true);
+  assert.equal(model.answers("thumbnails"), false);
+  const replies = [];
+  model.on("msg:custom", (msg, buffers) =>
+    replies.push([msg.id, [...new Uint32Array(buffers[0].buffer)]]),
+  );
+  assert.equal(model.answer({ type: "search", id: 8, query: "tiger", view: "v" }), true);
+  assert.deepEqual(replies, [], "later, as a kernel's answer");
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assert.deepEqual(replies, [[8, [2]]]);
 });

@@ -126,7 +126,17 @@ def test_the_saved_quickstart_draws_hovers_selects_and_downloads_offline(
         assert button.get_attribute("title").startswith(NOTE)
     assert root.locator('button[data-action="toggle-thumbnails"]').is_enabled(), "carried"
     assert root.locator('button[data-action="toggle-atlas"]').is_enabled(), "a PCA decodes here"
-    assert root.locator(".lm-search input").is_disabled()
+    # The labels are searched in the page: the finds are what w.search finds.
+    search = root.locator("input.lm-search-input")
+    search.fill("/^3$/")
+    search.press("Enter")
+    saved.wait_for_js(
+        "() => (document.querySelector('.lm-root').dataset.search || '[]') !== '[]'",
+        what="the page's own answer to a search of its labels",
+    )
+    assert json.loads(view.attr("search")) == kernel.eval("w.search('/^3$/').points.tolist()")
+    assert root.locator(".lm-search-count").inner_text() == f"{labels.count('3')} matches"
+    search.fill("")
     assert root.locator(".lm-ops").evaluate("(e) => e.inert && e.classList.contains('lm-ops-off')")
     saved.screenshot("saved-page")
 
@@ -322,7 +332,8 @@ def test_the_saved_quickstart_draws_each_points_picture_zoomed_in(
     view.wait_drawn(len(points))
     switch = view.root.locator('button[data-action="toggle-thumbnails"]')
     assert switch.is_enabled(), "the file carries its pictures"
-    assert "pictures and selection work here" in view.root.locator(".lm-kernel-gone").inner_text()
+    note = view.root.locator(".lm-kernel-gone").inner_text()
+    assert "pictures, search by label and selection work here" in note
 
     crowd = points[np.argmin(np.hypot(*(points - np.median(points, axis=0)).T))]
     saved.page.mouse.move(*view.to_page(crowd)[0])
