@@ -41,6 +41,18 @@ def cell(after: str = "") -> str:
     )
 
 
+def settle(view: MapView, quiet_s: float = 0.8) -> None:
+    """Wait until no newer preview has come for ``quiet_s``: the pointer's intermediate
+    positions decode too (the newest waits), and the preview's image copy follows 120 ms
+    after the last one."""
+    last, since = view.attr("preview-id"), time.monotonic()
+    while time.monotonic() - since < quiet_s:
+        time.sleep(0.05)
+        now = view.attr("preview-id")
+        if now != last:
+            last, since = now, time.monotonic()
+
+
 def onnx_state(view: MapView) -> dict:
     raw = view.attr("onnx")
     return json.loads(raw) if raw else {}
@@ -56,18 +68,44 @@ def wait_onnx(nb, state: str, timeout: float = 90.0) -> None:
     )
 
 
+# Recorded by the page as it happens (the kernel goes idle only after sending the runtime, so
+# the test cannot look in between): when the map first showed every point, and when the
+# page decoder first said it was loading and ready.
+WATCH_JS = """(n) => {
+  window.__onnxSeen = {};
+  const seen = window.__onnxSeen;
+  const look = () => {
+    const r = document.querySelector('.lm-root');
+    if (!r) return;
+    const now = performance.now();
+    if (seen.drawn === undefined && r.dataset.drawn === String(n) && Number(r.dataset.frames) > 0)
+      seen.drawn = now;
+    const state = r.dataset.onnx ? JSON.parse(r.dataset.onnx).state : '';
+    if (state && seen[state] === undefined) seen[state] = now;
+  };
+  new MutationObserver(look).observe(document.body, {
+    subtree: true, childList: true, attributes: true,
+    attributeFilter: ['data-drawn', 'data-frames', 'data-onnx'],
+  });
+}"""
+
+
 def test_a_conv_vae_decodes_in_the_page_once_its_runtime_arrives(open_notebook):
     nb = open_notebook([cell()])
+    nb.page.evaluate(WATCH_JS, N)
     nb.run_cell(0, timeout=240)
     view = MapView(nb)
     view.wait_drawn(N, timeout=90)
-    # The map is on screen while the runtime is still on its way.
-    assert onnx_state(view)["state"] in ("waiting", "loading"), onnx_state(view)
-    nb.screenshot("onnx-map-before-runtime", locator=view.root)
     spots = view.empty_spots(view.points(), 2, clearance=15.0)
-    view.hover(spots[0])
-    assert view.attr("preview-source") == "kernel"  # until the runtime has arrived
+    if onnx_state(view)["state"] == "loading":
+        nb.screenshot("onnx-map-before-runtime", locator=view.root)
+        view.hover(spots[0])
+        assert view.attr("preview-source") == "kernel"  # until the runtime has arrived
     wait_onnx(nb, "ready", timeout=120)
+    # The map was on screen while the runtime was on its way (sent 3 s after it was asked).
+    seen = nb.page.evaluate("() => window.__onnxSeen")
+    assert seen["drawn"] <= seen["loading"] < seen["ready"], seen
+    assert seen["ready"] - seen["drawn"] > 3000, seen
     ready = onnx_state(view)
     assert ready["bytes"] > 14_000_000, ready  # the 14.8 MB .wasm, the JS and the model
     # From now on the kernel answers previews only after a long while: what shows comes
@@ -79,20 +117,24 @@ def test_a_conv_vae_decodes_in_the_page_once_its_runtime_arrives(open_notebook):
     busy = threading.Thread(target=time.sleep, args=(8,))
     busy.start()
     view.count_sends()
-    shown = []
+    shown, where = [], []
     for spot in spots:
         view.hover(spot)
+        settle(view)
         assert view.attr("preview-source") == "onnx"
         assert view.root.locator(".lm-preview-title").inner_text() == "empty space"
         shown.append(view.preview_pixels())
+        # Where the pointer is on the map now: the panel's first image may change the layout.
+        where.append(view.to_data(spot)[0])
     assert busy.is_alive(), "the kernel's answers were due: the previews may have come from it"
     sent = [m for m in view.sent() if m.get("method") == "custom"]
     assert all(m.get("type") == "decode" for m in sent), sent  # only the resting requests
     nb.screenshot("onnx-page-preview", locator=view.root)
     busy.join()
     nb.kernel.execute("w._requests._handlers['decode'] = _decode")
-    for spot, pixels in zip(spots, shown, strict=True):
-        expected = view.decoded_pixels(spot, value_range=(0.0, 1.0))
+    for (x, y), pixels in zip(where, shown, strict=True):
+        decoded = np.array(nb.kernel.eval(f"w.decode_at({float(x)!r}, {float(y)!r}).tolist()"))
+        expected = (np.clip(np.squeeze(decoded), 0, 1) * 255 + 0.5).astype(np.uint8)
         assert pixels.shape == expected.shape == (28, 28)
         np.testing.assert_allclose(pixels, expected, atol=2)
     assert np.abs(shown[0].astype(int) - shown[1]).max() > 10, "the preview did not change"
