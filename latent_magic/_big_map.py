@@ -103,6 +103,7 @@ class BigTable:
         self.anchor = moments.mean
         self.positions_persisted = False
         self._extent: tuple[float, float, float, float] | None = None
+        self._codes: tuple[np.ndarray, Any] | None = None  # NumPy codes and their Dask copy
         self.set_projection(pca_projection(np.empty((0, self.dim)), self.principal))
 
     # ------------------------------------------------------------------ facts
@@ -160,8 +161,23 @@ class BigTable:
     # ------------------------------------------------------------------ views
     def density(self, bounds: Any, bins: Any = 512, codes: Any = None, n_codes: int = 0):
         """Counts ``(n_codes, ny, nx)`` int64 of all N points inside ``bounds`` (one grid per
-        colour code when ``codes`` ``(N,)`` is given); see ``_density.density``."""
+        colour code when ``codes`` ``(N,)`` is given: a Dask array chunked like the table, or a
+        NumPy array, sent to the workers once and kept there while it is the same array);
+        see ``_density.density``."""
+        if isinstance(codes, np.ndarray):
+            codes = self._codes_on_cluster(codes)
         return self._compute(density(self.positions, bounds, bins, codes, n_codes))
+
+    def _codes_on_cluster(self, codes: np.ndarray) -> Any:
+        import dask.array as da
+
+        if codes.shape != (self.n_total,):
+            raise ValueError(f"codes must have shape ({self.n_total},); got {codes.shape}.")
+        if self._codes is None or self._codes[0] is not codes:
+            # Embedded in every density's graph, N codes would travel at each settle.
+            kept = da.from_array(codes, chunks=(self.positions.chunks[0],)).persist()
+            self._codes = (codes, kept)
+        return self._codes[1]
 
     def sample(self, bounds: Any, max_points: int = DEFAULT_MAX_POINTS) -> ViewSample:
         """At most ``max_points`` rows inside ``bounds``, stable across zoom levels."""

@@ -113,7 +113,8 @@ def _block_counts(xy: np.ndarray, *rest: Any) -> np.ndarray:
         codes = codes.ravel()
     else:
         codes, (grid,) = None, rest
-    return count_points(xy, grid, codes)[None]
+    # uint32 per block (a block has fewer than 2**32 rows): half the bytes to send and add.
+    return count_points(xy, grid, codes).astype(np.uint32)[None]
 
 
 def _dask_density(positions: Any, grid: DensityGrid, codes: Any) -> Any:
@@ -123,7 +124,7 @@ def _dask_density(positions: Any, grid: DensityGrid, codes: Any) -> Any:
     chunks = ((1,) * blocks, (grid.n_codes,), (grid.bins[1],), (grid.bins[0],))
     if codes is None:
         parts = da.map_blocks(
-            _block_counts, positions, grid, dtype=np.int64, chunks=chunks, new_axis=[2, 3]
+            _block_counts, positions, grid, dtype=np.uint32, chunks=chunks, new_axis=[2, 3]
         )
     else:
         codes = da.asarray(codes).rechunk((positions.chunks[0],))
@@ -132,8 +133,8 @@ def _dask_density(positions: Any, grid: DensityGrid, codes: Any) -> Any:
             positions,
             codes[:, None],
             grid,
-            dtype=np.int64,
+            dtype=np.uint32,
             chunks=chunks,
             new_axis=[2, 3],
         )
-    return parts.sum(axis=0)
+    return parts.sum(axis=0, dtype=np.int64)

@@ -143,7 +143,7 @@ def _block_rows(xy: np.ndarray, block_info: Any = None) -> np.ndarray:
 
 
 def _block_bucket_counts(xy: np.ndarray, grid: DensityGrid, block_info: Any = None) -> np.ndarray:
-    return _bucket_counts(xy, _block_rows(xy, block_info), grid)[None]
+    return _bucket_counts(xy, _block_rows(xy, block_info), grid).astype(np.uint32)[None]
 
 
 def _block_sample(
@@ -164,9 +164,9 @@ def _dask_sample(positions: Any, grid: DensityGrid, max_points: int, compute: An
             _block_bucket_counts,
             positions,
             grid,
-            dtype=np.int64,
+            dtype=np.uint32,
             chunks=((1,) * blocks, (_BUCKETS,)),
-        ).sum(axis=0)
+        ).sum(axis=0, dtype=np.int64)
     )
     limit = _limit(counts, max_points)
     found = compute(

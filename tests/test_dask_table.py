@@ -118,6 +118,10 @@ def test_density_per_colour_code(big, in_memory, table):
     memory = density(in_memory["points"], big.extent, 16, codes[in_memory["rows"]], 3)
     np.testing.assert_array_equal(by_code, memory)
     assert by_code.sum(axis=(1, 2)).tolist() == np.bincount(codes[in_memory["rows"]]).tolist()
+    for _ in range(2):  # NumPy codes: sent to the workers once, the same counts
+        np.testing.assert_array_equal(big.density(big.extent, 16, codes=codes, n_codes=3), memory)
+    with pytest.raises(ValueError, match=r"codes must have shape \(6000,\)"):
+        big.density(big.extent, 16, codes=codes[:10], n_codes=3)
 
 
 def test_the_sample_is_the_in_memory_one_and_stable_when_zooming(big, in_memory):
