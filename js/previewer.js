@@ -22,8 +22,13 @@ export class Previewer {
    * @param {(values: Record<string, string>) => void} host.shown the preview on display
    *   changed: `previewId`, `previewSource` (and `previewMs`, kept here) to publish
    * @param {() => void} host.changed the walk trail changed (redraw)
+   * @param {import("./onnx_decoder.js").OnnxDecoder} [host.onnx] a conv decoder run in the
+   *   page once its runtime has arrived (asynchronous; used when there is no dense chain)
    */
-  constructor({ send, panel, decoder, shown, changed }) {
+  constructor({ send, panel, decoder, shown, changed, onnx }) {
+    this.onnx = onnx ?? null;
+    this.onnxBusy = false; // a decode is running; `onnxNext` waits for it (latest wins)
+    this.onnxNext = null;
     this.panel = panel;
     this.decoder = decoder;
     this.shown = shown;
@@ -37,6 +42,7 @@ export class Previewer {
     this.walk = null; // recent walk positions, interleaved, newest last
     this.walkDirection = "";
     this.gone = ""; // why the kernel cannot answer any more ("" while it can)
+    this.spots = false; // once gone: a point's spot is decoded in the page (a saved page)
     this.disposed = false;
   }
 
@@ -44,8 +50,8 @@ export class Previewer {
   point(index, x, y) {
     clearTimeout(this.restTimer);
     if (!this.gone) this.requests.request(x, y, index);
-    // Its own latent went with the kernel; the page can still decode its spot on the map.
-    else if (this.client && this.decoder()?.can_decode !== false)
+    // A saved page never had its own latent; it decodes the point's spot on the map.
+    else if (this.spots && this.decodesHere())
       this.showClient(x, y, performance.now(), `point ${index} · decoded at its spot`);
     else this.showGone("point");
   }
@@ -57,7 +63,7 @@ export class Previewer {
   space(x, y, since) {
     clearTimeout(this.restTimer);
     const can = this.decoder()?.can_decode !== false;
-    if (can && this.client) {
+    if (can && (this.client || this.onnx?.ready)) {
       this.showClient(x, y, since);
       this.requests.supersede(); // replies on their way are for older positions
       if (!this.gone) this.restTimer = setTimeout(() => this.requests.request(x, y, null), REST_MS);
@@ -72,8 +78,33 @@ export class Previewer {
     }
   }
 
+  /** Decodes (x, y) with the ONNX decoder; while one decode runs, only the newest waits. */
+  async showOnnx(x, y, since, title) {
+    this.onnxNext = { x, y, since, title };
+    if (this.onnxBusy) return;
+    this.onnxBusy = true;
+    while (this.onnxNext && this.onnx.ready && !this.disposed) {
+      const p = this.onnxNext;
+      this.onnxNext = null;
+      const seq = ++this.seq;
+      let pixels;
+      try {
+        pixels = await this.onnx.decode(p.x, p.y);
+      } catch (error) {
+        this.onnx.fail(`The page could not decode (${error?.message ?? error})`);
+        break;
+      }
+      if (seq !== this.seq || this.disposed) continue; // something newer took the panel
+      this.panel.showClient(p.title, p.x, p.y, pixels, null);
+      this.previewMs = performance.now() - p.since;
+      this.shown({ previewId: `o${++this.clientPreviews}`, previewSource: "onnx" });
+    }
+    this.onnxBusy = false;
+  }
+
   showClient(x, y, since, title = "empty space") {
     const d = this.client;
+    if (!d) return this.showOnnx(x, y, since, title);
     const values = decodeAt(d, x, y);
     if (d.kind === "image") this.panel.showClient(title, x, y, imagePixels(d, values), null);
     else this.panel.showClient(title, x, y, null, recordFeatures(d, values));
@@ -92,11 +123,19 @@ export class Previewer {
    * The kernel is gone: no more requests; what the page decodes itself still shows, anything
    * else says why it cannot.
    * @param {string} text
+   * @param {boolean} [spots] a point's spot on the map is decoded in the page (a saved page,
+   *   `w.save_html`: as `w.decode_at` there); else a point says why it shows nothing
    */
-  stop(text) {
+  stop(text, spots = false) {
     clearTimeout(this.restTimer);
     this.gone = text;
+    this.spots = spots;
     this.requests.close();
+  }
+
+  /** Whether the page decodes a spot itself now (a dense chain, or an ONNX decoder ready). */
+  decodesHere() {
+    return Boolean(this.client || this.onnx?.ready) && this.decoder()?.can_decode !== false;
   }
 
   showGone(title) {

@@ -8,7 +8,8 @@
 
 import "./widget.css";
 import { AtlasLayer } from "./atlas_layer.js";
-import { codesOf, float32Of, uint8Of, uint32Of } from "./codecs.js";
+import { codesOf, float32Of, uint8Of, uint32Of, viewAs } from "./codecs.js";
+import { DensityLayer } from "./density_layer.js";
 import { el } from "./dom.js";
 import { FrameLoop, MapFrames } from "./frame_loop.js";
 import { KernelLink } from "./kernel_link.js";
@@ -17,9 +18,11 @@ import { renderLegend } from "./legend.js";
 import { MapLabels } from "./map_labels.js";
 import { MapRenderer, pointSize } from "./map_renderer.js";
 import { observedValues, writeChanged } from "./observables.js";
+import { OnnxDecoder } from "./onnx_decoder.js";
 import { OperationsBar } from "./operations.js";
 import { Overlay } from "./overlay.js";
 import { Pins } from "./pins.js";
+import { compositeMap, downloadPng, PNG_NAME, shownLayers } from "./png_export.js";
 import { PointerTools } from "./pointer_tools.js";
 import { PreviewPanel } from "./preview_panel.js";
 import { Previewer } from "./previewer.js";
@@ -73,6 +76,7 @@ function render({ model, el: host }) {
   map.tabIndex = 0;
   map.setAttribute("role", "application");
   map.setAttribute("aria-label", "latent space map");
+  const densityCanvas = el("canvas", "lm-density");
   const glCanvas = el("canvas", "lm-gl");
   const thumbCanvas = el("canvas", "lm-thumbs");
   const atlasCanvas = el("canvas", "lm-atlas");
@@ -80,7 +84,15 @@ function render({ model, el: host }) {
   const overlayCanvas = el("canvas", "lm-overlay");
   const glMessage = el("div", "lm-gl-message");
   glMessage.hidden = true;
-  map.append(glCanvas, thumbCanvas, atlasCanvas, labelCanvas, overlayCanvas, glMessage);
+  map.append(
+    densityCanvas,
+    glCanvas,
+    thumbCanvas,
+    atlasCanvas,
+    labelCanvas,
+    overlayCanvas,
+    glMessage,
+  );
   const statusBar = new StatusBar();
   const ops = new OperationsBar({
     send,
@@ -134,6 +146,7 @@ function render({ model, el: host }) {
     reported: null, // the view last written to `_view`
     found: null, // what the search box found: {points, kind, query, x?, y?}
     atlasOn: false,
+    big: false, // a big table: the points are a sample, the density counts every row
   };
 
   const renderer = new MapRenderer(glCanvas, {
@@ -149,6 +162,7 @@ function render({ model, el: host }) {
   });
   if (!renderer.ok) showGlMessage("This browser cannot draw the map: WebGL2 is not available.");
   const overlay = new Overlay(overlayCanvas);
+  const density = new DensityLayer(densityCanvas);
   const labels = new MapLabels(labelCanvas);
   const mapFrames = new MapFrames(renderer);
   const loop = new FrameLoop(frame, { held: () => tools.panning });
@@ -160,8 +174,14 @@ function render({ model, el: host }) {
     save: () => link.save(),
   });
   const pins = new Pins((content) => send(content), model.get("_pins"));
+  const onnx = new OnnxDecoder({
+    send: (content) => send(content),
+    notice: (text, level) => showNotice({ type: "notice", level, text }),
+    changed: () => publish(),
+  });
   const previewer = new Previewer({
     send: (content) => send(content),
+    onnx,
     panel,
     decoder: () => model.get("_decoder"),
     shown(values) {
@@ -225,6 +245,7 @@ function render({ model, el: host }) {
     }
     const t0 = performance.now();
     const size = pointSize(s.n, zoomLevel(s.view, s.fit));
+    density.draw(s.view); // a big table's every row, under its sampled points
     const drawn = mapFrames.draw(s.view, size, loop.settling);
     drawThumbnails();
     if (!loop.settling) atlas.settled(s.view); // the same view and grid asks nothing again
@@ -257,6 +278,7 @@ function render({ model, el: host }) {
       if (root.dataset.measure !== undefined) renderer.finish();
       s.frameMs = performance.now() - t0;
       s.frames += 1;
+      onnx.mapDrawn(); // the runtime and the model are asked for after the map is drawn
     }
     publish();
   }
@@ -318,6 +340,7 @@ function render({ model, el: host }) {
     writeChanged(root.dataset, values);
     setOrDrop("atlas", atlas.shown ? JSON.stringify(atlas.shown) : undefined);
     setOrDrop("search", s.foundText);
+    setOrDrop("onnx", onnx.published());
   }
 
   function setOrDrop(name, text) {
@@ -368,6 +391,7 @@ function render({ model, el: host }) {
     renderer.resize(s.width, s.height, s.dpr);
     overlay.resize(s.width, s.height, s.dpr);
     atlas.resize(s.width, s.height, s.dpr);
+    density.resize(s.width, s.height, s.dpr);
     thumbs.resize(s.width, s.height, s.dpr);
     labels.resize(s.width, s.height, s.dpr);
     s.theme = readTheme(root);
@@ -445,6 +469,25 @@ function render({ model, el: host }) {
     loop.schedule(); // a new picture is wanted for the settled view
   }
 
+  /** A big table's density for the settled view (docs/protocol.md, "Density and sample"). */
+  function loadDensity() {
+    const meta = model.get("_density_meta");
+    s.big = Boolean(meta && Number.isInteger(meta.rows));
+    if (!s.big) {
+      density.clear();
+      setOrDrop("density", undefined);
+    } else {
+      const codes = viewAs(model.get("_density_codes"), Uint16Array);
+      const counts = uint32Of(model.get("_density"));
+      const palette = model.get("_palette") || [];
+      const why = density.show(meta, counts, codes.length ? codes : null, palette, s.theme.fg);
+      if (why) showNotice({ text: why, level: "error" });
+      const { id, bounds, in_view, total, shown } = meta;
+      setOrDrop("density", JSON.stringify({ id, bounds, in_view, total, shown }));
+    }
+    loop.schedule();
+  }
+
   function loadGroups() {
     ops.setGroups(uint32Of(model.get("_group_a")), uint32Of(model.get("_group_b")));
   }
@@ -489,6 +532,7 @@ function render({ model, el: host }) {
       pinsChanged();
       strip.clear();
     } else if (action === "reset-view") act({ type: "reset-view" });
+    else if (action === "save-png") savePng();
     else if (action === "toggle-atlas") {
       s.atlasOn = !s.atlasOn;
       atlas.setOn(s.atlasOn);
@@ -508,11 +552,40 @@ function render({ model, el: host }) {
     }
   }
 
+  /** The map as shown, downloaded as a PNG: the points are drawn again in this task, since
+   * the WebGL canvas keeps its picture only until the browser shows it (png_export.js). */
+  function savePng() {
+    if (s.width <= 0 || s.height <= 0) return;
+    renderer.draw(s.view, pointSize(s.n, zoomLevel(s.view, s.fit)));
+    const picture = compositeMap({
+      target: el("canvas"),
+      layers: shownLayers(map.querySelectorAll("canvas")),
+      cssWidth: s.width,
+      cssHeight: s.height,
+      pixelRatio: s.dpr,
+      background: s.theme.bg,
+    });
+    downloadPng(picture)
+      .then(() => {
+        const size = `${picture.width} × ${picture.height} px`;
+        showNotice({ level: "info", text: `Saved ${PNG_NAME} (${size})` });
+      })
+      .catch((error) => showNotice({ level: "error", text: String(error?.message ?? error) }));
+  }
+
   /** Carries out an intent of the pointer tools. */
   function act(intent) {
     const current = selection.selection;
     if (intent.type === "select") {
       selection.set(intent.toggle ? toggle(current, intent.index) : Uint32Array.of(intent.index));
+    } else if (intent.type === "lasso" && s.big && !link.gone) {
+      // The page holds a sample of a big table: the kernel selects among all its rows and
+      // writes back the sampled points inside.
+      const vertices = [];
+      for (let k = 0; k + 1 < intent.polygon.length; k += 2) {
+        vertices.push([intent.polygon[k], intent.polygon[k + 1]]);
+      }
+      send({ type: "select_polygon", vertices, add: Boolean(intent.add) });
     } else if (intent.type === "lasso") {
       const inside = pointsInPolygon(s.positions, s.grid, intent.polygon);
       selection.set(intent.add ? union(current, inside) : inside);
@@ -559,18 +632,22 @@ function render({ model, el: host }) {
   // ---- kernel messages -------------------------------------------------------------------
   /** The kernel restarted or shut down (kernel_link.js): say so, and ask nothing more. */
   function kernelGone(text) {
-    previewer.stop(text);
+    previewer.stop(text, link.saved);
     atlas.stop();
-    thumbs.stop();
-    search.disable();
+    const pictures = link.answers("thumbnails"); // a saved page that carries its pictures
+    if (!pictures) thumbs.stop();
+    if (!link.answers("search")) search.disable(); // a saved page searches its labels itself
     ops.disable();
     pins.dropProvisional();
-    // Pictures are asked of the kernel; a saved page has none, and an atlas only if it decodes.
-    const kernelOnly = ["pin", "anchor"];
-    if (link.saved) kernelOnly.push("toggle-thumbnails");
-    if (link.saved && !previewer.client) kernelOnly.push("toggle-atlas");
-    toolbar.disableKernelTools(text, kernelOnly);
-    if (kernelOnly.includes(tools.tool)) setTool("pan");
+    // A saved page never had a kernel: its tools that ask one are disabled, pictures (asked of
+    // the kernel) unless it carries them, and the atlas unless it decodes in the page.
+    if (link.saved) {
+      const kernelOnly = ["pin", "anchor"];
+      if (!pictures) kernelOnly.push("toggle-thumbnails");
+      if (!previewer.client) kernelOnly.push("toggle-atlas");
+      toolbar.disableKernelTools(text, kernelOnly);
+      if (kernelOnly.includes(tools.tool)) setTool("pan");
+    }
     statusBar.showGone(text);
     publish();
     loop.schedule();
@@ -597,6 +674,7 @@ function render({ model, el: host }) {
     else if (msg?.type === "strip") strip.show(msg, buffers);
     else if (msg?.type === "grid") strip.showGrid(msg, buffers);
     else if (msg?.type === "search_result") search.receive(msg, buffers);
+    else if (msg?.type === "onnx_part") onnx.receive(msg, buffers);
   }
 
   // ---- wiring ----------------------------------------------------------------------------
@@ -605,6 +683,7 @@ function render({ model, el: host }) {
     "change:_codes": loadCodes,
     "change:_code_width": loadCodes,
     "change:_palette": loadPalette,
+    "change:_density_meta": loadDensity,
     "change:_legend": loadPalette,
     "change:_selection": () => selection.load(),
     "change:_group_a": loadGroups,
@@ -636,6 +715,7 @@ function render({ model, el: host }) {
     },
     "change:_client_decoder": loadClientDecoder,
     "change:_client_weights": loadClientDecoder,
+    "change:_onnx_decoder": () => onnx.load(model.get("_onnx_decoder")),
     "change:_status": () => statusBar.setStatus(model.get("_status")),
     "change:_label_text": loadLabelTexts,
     "change:_arithmetic_hint": () => ops.setArithmeticHint(model.get("_arithmetic_hint")),
@@ -673,6 +753,7 @@ function render({ model, el: host }) {
   // Initial state from the traits.
   panel.setDecoder(model.get("_decoder"));
   loadClientDecoder();
+  onnx.load(model.get("_onnx_decoder"));
   statusBar.setStatus(model.get("_status"));
   loadPalette();
   loadAxes();
@@ -684,6 +765,7 @@ function render({ model, el: host }) {
   loadLabelOrder();
   loadThumbnails();
   loadPoints();
+  loadDensity();
   setTool("pan");
   applySize();
   link.check();

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from ._widget import LatentExplorer
 
 _log = logging.getLogger("latent_magic")
+MAX_POLYGON = 10_000  # vertices of one lasso (the page's lasso keeps far fewer)
 MAX_STRIP = 1000  # steps one pin_walk request may pin (the widget's slider pins 9)
 STRIP_TILES = 25  # steps of a pinned strip decoded for the page's strip (evenly spread)
 # Jupyter's server refuses websocket messages over 10 MiB: an atlas reply stays under this.
@@ -75,6 +76,7 @@ class PageRequests:
             "search": self._search,
             "thumbnails": self._thumbnails,
             "set_group": self._set_group,
+            "select_polygon": self._select_polygon,
             "make_direction": self._make_direction,
             "arithmetic": self._arithmetic,
             "selection_part": self._selection_part,
@@ -395,6 +397,29 @@ class PageRequests:
         if group not in ("A", "B"):
             raise RequestError(f"set_group: group must be 'A' or 'B'; got {fields.shown(group)}.")
         self.widget.set_trait(f"_group_{group.lower()}", self.widget._selection)
+        self.widget._remember_group(group)
+
+    def _select_polygon(self, content: dict[str, Any], _buffers: list[Any]) -> None:
+        """A lasso on a map of a big table: the kernel selects among all its rows (the page
+        holds only a sample) and writes back the sampled points inside."""
+        expected = f"a list of 3 to {MAX_POLYGON:,} [x, y] map positions"
+        vertices = fields.field(content, "vertices", expected)
+        if (
+            not isinstance(vertices, list)
+            or not 3 <= len(vertices) <= MAX_POLYGON
+            or not all(
+                isinstance(v, list) and len(v) == 2 and all(map(finite_number, v)) for v in vertices
+            )
+        ):
+            raise RequestError(
+                f"select_polygon: vertices must be {expected}; got {fields.shown(vertices)}."
+            )
+        add = content.get("add", False)
+        if not isinstance(add, bool):
+            raise RequestError(
+                f"select_polygon: add must be true or false; got {fields.shown(add)}."
+            )
+        self.widget.select_polygon(vertices, add)
 
     def _make_direction(self, content: dict[str, Any], _buffers: list[Any]) -> None:
         text = fields.text(content, "name")

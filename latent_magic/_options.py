@@ -13,6 +13,7 @@ import numpy as np
 
 from ._latent_model import DEFAULT_SAMPLES, IMAGE_CHANNELS
 from ._map_labels import check_priority
+from ._sample import DEFAULT_MAX_POINTS
 from ._suggest import did_you_mean
 
 LIFTS = ("auto", "local", "affine")
@@ -60,6 +61,11 @@ class ExploreOptions:
         The map: the top two principal axes (exact), or a non-linear map (approximate).
     axes : (x, y), optional
         Two directions (Direction objects, vectors, or names such as "PC 3") as the axes.
+    max_points : int
+        The most points the page draws (default 1,000,000). Data with more rows (or a Dask
+        array or DataFrame, or a path to a zarr array or npy stack) are shown as a sample of
+        this many rows, stable across zoom levels, over the density of every row, counted
+        where the data live; a lasso selects among all rows.
     lift : {"auto", "local", "affine"}
         How a map position becomes a latent. ``"affine"``: the plane coordinates of the
         position, every other component from the anchor. ``"local"``: the plane coordinates,
@@ -114,6 +120,14 @@ class ExploreOptions:
         metadata=_magic("two directions as the axes: names (e.g. PC 3) or variables, A,B", "axes"),
     )
 
+    max_points: int = field(
+        default=DEFAULT_MAX_POINTS,
+        metadata=_magic(
+            f"points the page draws at most (default {DEFAULT_MAX_POINTS:,}); a bigger table is "
+            "shown as a sample over the density of all its rows",
+            "int",
+        ),
+    )
     lift: str = field(
         default="auto",
         metadata=_magic(
@@ -130,6 +144,7 @@ class ExploreOptions:
         check_priority(self.label_priority)
         _check_int("n_samples", self.n_samples, 1)
         _check_int("seed", self.seed, 0)
+        _check_int("max_points", self.max_points, 1)
         if self.latent_dim is not None:
             _check_int("latent_dim", self.latent_dim, 1)
         if not isinstance(self.projection, str):

@@ -405,7 +405,7 @@ def build_space(model: Any, data: Any, options: ExploreOptions) -> LatentSpace:
                 f"got {n_labels if n_labels is not None else type(labels).__name__}."
             )
         labels = check_labels(labels)[checked.rows]
-    renderer = _choose_renderer(latent_model, checked, shape, options.preview, latents)
+    renderer = choose_renderer(latent_model, checked, shape, options.preview, latents)
     space = LatentSpace(
         latent_model,
         latents,
@@ -517,7 +517,7 @@ def _default_labels(model: LatentModel, data: Any, checked: CheckedData) -> Any:
     return None
 
 
-def _choose_renderer(
+def choose_renderer(
     model: LatentModel,
     checked: CheckedData,
     image_shape: tuple[int, ...] | None,

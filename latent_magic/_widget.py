@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import logging
+import os
 import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -16,23 +17,33 @@ import numpy as np
 import traitlets
 
 from ._arithmetic import ArithmeticResult, arithmetic, example_expression
-from ._atlas import Atlas, decode_grid
+from ._atlas import Atlas, check_bounds, decode_grid
+from ._big_view import BigView, build_big_space, is_big_data
 from ._binary_traits import BinaryArray
 from ._client_decoder import client_decoder, find_client_layers, page_can_render
 from ._closed_form import closed_form_directions
 from ._colors import label_colors
 from ._data import finite_number, two_values
+from ._density import density as count_density
 from ._direction import Direction
 from ._direction_grid import DirectionGrid, direction_grid
 from ._directions import direction, directions_of_axes
 from ._interpolate import Interpolation, interpolate_in
+from ._latest_wins import LatestWins
 from ._local_directions import local_directions as region_directions
 from ._map_labels import are_texts, label_buffer, names_items, placement_order
 from ._messages import PageRequests
 from ._nonlinear import make_projection
+from ._onnx_decoder import OnnxDecoder
+from ._onnx_decoder import export as onnx_export
+from ._onnx_decoder import page_state as onnx_page_state
+from ._onnx_decoder import plan as onnx_plan
 from ._options import ExploreOptions
+from ._polygon import points_in_polygon
 from ._search import LabelSearch, SearchResult, search
+from ._snapshot import picture_file, png_bytes, widget_scene
 from ._space import LatentSpace, Walk, build_space
+from ._standalone import save_html
 from ._thumbnails import thumbnail_spec
 
 _STATIC = Path(__file__).parent / "static"
@@ -154,6 +165,8 @@ class LatentExplorer(anywidget.AnyWidget):
     _marks = traitlets.List(traitlets.Dict()).tag(sync=True)
     _client_decoder = traitlets.Dict().tag(sync=True)
     _client_weights = BinaryArray("<f4").tag(sync=True)
+    # A conv decoder the page runs as ONNX (page, reason, lift: _onnx_decoder.page_state).
+    _onnx_decoder = traitlets.Dict().tag(sync=True)
     # The labels written on the map: UTF-8, NUL between two; the order they are placed in.
     _label_text = BinaryArray("<u1").tag(sync=True)
     _label_order = BinaryArray("<u4").tag(sync=True)
@@ -164,6 +177,12 @@ class LatentExplorer(anywidget.AnyWidget):
     _path = traitlets.List(traitlets.List(traitlets.Float())).tag(sync=True)
     # How entangled the directions are: {"names": [...], "matrix": cosines between them}.
     _direction_cosines = traitlets.Dict().tag(sync=True)
+    # A table too big for the page (docs/protocol.md, "Density and sample"): the density of
+    # all its rows in the settled view, counts row-major from the top row, each bin's most
+    # frequent colour code (empty when uncoloured), and what they cover.
+    _density = BinaryArray("<u4").tag(sync=True)
+    _density_codes = BinaryArray("<u2").tag(sync=True)
+    _density_meta = traitlets.Dict().tag(sync=True)
     height = traitlets.Int(420).tag(sync=True)
     show_labels = traitlets.Bool(False, help="whether the map writes its points' labels").tag(
         sync=True
@@ -176,10 +195,17 @@ class LatentExplorer(anywidget.AnyWidget):
         # One at a time: a cell's calls and the page's requests (a subshell's thread).
         self._lock = threading.RLock()
         opts = ExploreOptions.of(options, "LatentExplorer")
-        space = build_space(model, data, opts)
+        self._big: BigView | None = None
+        if is_big_data(data, opts.max_points):
+            space, self._big = build_big_space(model, data, opts, opts.max_points)
+        else:
+            space = build_space(model, data, opts)
         if opts.lift != "auto":
             space.lift_mode = opts.lift
-        if space.colors is not None:
+        sampled = self._big.sample_colors() if self._big is not None else None
+        if sampled is not None:  # the density's codes: the sample and the density agree
+            colors = sampled
+        elif space.colors is not None:
             colors = label_colors(space.colors, len(space.rows), title=space.color_title)
         else:
             colors = label_colors(space.labels, len(space.rows), title=space.label_title)
@@ -195,10 +221,17 @@ class LatentExplorer(anywidget.AnyWidget):
         elif opts.projection != "pca":
             space.set_projection(make_projection(opts.projection, space.latents))
             axes_names = []
+        if self._big is not None and opts.axes is not None:
+            self._big.follow(space.projection)  # the whole table along the chosen axes
         self._mark_latents: list[tuple[str, np.ndarray]] = []
         # Probing the decoder costs decodes: only when the page could draw what it finds.
         can = page_can_render(space.renderer) and not space.shows_neighbors
         self._client_chain = find_client_layers(space.model, space.dim) if can else None
+        # Not a dense chain: a torch decoder may still run in the page as ONNX, exported
+        # once the page asks (after drawing the map); its cost is measured now.
+        chain = self._client_chain is None and can
+        self._onnx_plan = onnx_plan(space.model, space.dim, space.renderer) if chain else None
+        self._onnx_failure = ""  # why the export failed, once it did
         projection = "directions" if opts.axes is not None else opts.projection
         self._label_texts: list[str] | None = None
         self._label_search: LabelSearch | None = None
@@ -220,6 +253,7 @@ class LatentExplorer(anywidget.AnyWidget):
             show_labels=names_items(space.labels),
             **self._map_state(axes_names, projection),
             **self._direction_state(),
+            **(self._big.density_state(self._big.initial_view()) if self._big else {}),
         )
         self._pinned = np.zeros((0, space.dim))
         self._path_latents = np.zeros((0, space.dim))
@@ -229,6 +263,12 @@ class LatentExplorer(anywidget.AnyWidget):
         self.observe(self._on_selection_change, names="_selection")
         self._requests = PageRequests(self)
         self.on_msg(self._requests.handle)
+        if self._big is not None:
+            # Each settled view's density is counted off the request thread, newest first.
+            self._density_worker = LatestWins(
+                self._big.density_state, self._density_done, self._density_failed
+            )
+            self.observe(self._on_view_settled, names="_view")
 
     @_locked
     def set_state(self, sync_data: dict[str, Any]) -> None:
@@ -261,6 +301,23 @@ class LatentExplorer(anywidget.AnyWidget):
                 f"_view must be [x0, x1, y0, y1], finite with x0 < x1 and y0 < y1; got {value}."
             )
         return value
+
+    def _on_view_settled(self, change: dict[str, Any]) -> None:
+        if change["new"]:
+            self._density_worker.submit(list(change["new"]))
+
+    def _density_done(self, _view: list[float], state: dict[str, Any]) -> None:
+        with self._lock, self.hold_sync():
+            for name, value in state.items():
+                self.set_trait(name, value)
+
+    def _density_failed(self, view: list[float], error: BaseException) -> None:
+        _log.warning("latent_magic: the density of %s failed: %s", view, error)
+        with self._lock:
+            self._requests.notice(
+                f"the density of this view could not be counted ({error}); the old one stays.",
+                "error",
+            )
 
     @property
     def view(self) -> tuple[float, float, float, float] | None:
@@ -329,10 +386,41 @@ class LatentExplorer(anywidget.AnyWidget):
         """Whether lifting a map position back to latent space is exact."""
         return self._space.projection.exact
 
+    @_locked
+    def save_html(self, path: str | os.PathLike[str], title: str | None = None) -> Path:
+        """Saves the map as one HTML file that opens offline in any browser, with no kernel.
+
+        The file holds the map, its colours, labels and legend, and the front end itself
+        (nothing is fetched). There, points can be selected (and the selection downloaded as
+        CSV) and, where the decoder runs in the page (affine, dense MLP), hover previews and
+        the atlas work; what needs Python (pins, walks, axes, arithmetic, search, pictures) is
+        disabled with a note. ``%latent save w map.html`` is its twin.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            A file name ending in ``.html`` or ``.htm``, in a folder that exists; an existing
+            file is replaced once the new one is written.
+        title : str, optional
+            The page's title (default "latent map").
+
+        Returns
+        -------
+        pathlib.Path
+            The file written.
+        """
+        return save_html(self, path, title)
+
     # ------------------------------------------------------------------ selection
     @property
     def selected_indices(self) -> np.ndarray:
-        """1-D int array: the selected rows of the data (settable; the map follows)."""
+        """1-D int array: the selected rows of the data (settable; the map follows).
+
+        On a map of a big table (``max_points``) a lasso selects among all its rows: then
+        this is a lazy Dask array of their row numbers (``.compute()`` it, or write it out).
+        """
+        if self._big is not None and self._big.selection is not None:
+            return self._big.selection.found.indices
         return self._space.rows[self._points_in(self._selection)]
 
     @selected_indices.setter
@@ -342,8 +430,27 @@ class LatentExplorer(anywidget.AnyWidget):
 
     @property
     def selected_vectors(self) -> np.ndarray:
-        """``(k, d)`` float32: the latent vectors of the selected points."""
+        """``(k, d)`` float32: the latent vectors of the selected points (lazy, a Dask array,
+        when a lasso selected among all rows of a big table)."""
+        if self._big is not None and self._big.selection is not None:
+            return self._big.table.vectors(self._big.selection.found)
         return self._space.latents[self._points_in(self._selection)]
+
+    @_locked
+    def select_polygon(self, vertices: Any, add: bool = False) -> int:
+        """Select the points inside a polygon of map positions, as a lasso in the page does
+        (even-odd rule, the same edges): ``vertices`` ``[(x, y), …]``, at least 3 finite.
+
+        ``add=True`` adds them to the selection (a shift-lasso); otherwise they replace it.
+        Returns the number of selected rows (``len(w.selected_indices)``).
+        """
+        if not isinstance(add, bool):
+            raise TypeError(f"add must be True or False; got {add!r}.")
+        if self._big is not None:
+            return self._select_big_polygon(vertices, add)
+        inside = points_in_polygon(self._space.points, vertices).astype(np.uint32)
+        self._selection = np.union1d(self._selection, inside) if add else inside
+        return len(self._selection)
 
     def on_select(self, callback: Callable[[np.ndarray], Any]) -> Callable[[], None]:
         """Call ``callback(selected_indices)`` after every selection change.
@@ -379,7 +486,27 @@ class LatentExplorer(anywidget.AnyWidget):
             )
         return np.unique(positions).astype(np.uint32)
 
+    def _select_big_polygon(self, vertices: Any, add: bool) -> int:
+        """A lasso over all rows of a big table (on the cluster): the rows stay lazy, the page
+        rings the sampled points inside."""
+        assert self._big is not None
+        chosen = self._big.select_polygon(vertices, add)
+        inside = self._big.sample_points_in(self._space.points)
+        self._selecting_big = True
+        try:
+            if np.array_equal(inside, self._selection):
+                self._on_selection_change({})  # the rows changed, the sampled points did not
+            else:
+                self._selection = inside
+        finally:
+            self._selecting_big = False
+        return chosen.count
+
+    _selecting_big = False
+
     def _on_selection_change(self, _change: dict[str, Any]) -> None:
+        if self._big is not None and not self._selecting_big:
+            self._big.selection = None  # a click or Python chose sampled points: just those
         indices = self.selected_indices
         self._callback_error = ""
         for callback in list(self._select_callbacks):
@@ -564,10 +691,14 @@ class LatentExplorer(anywidget.AnyWidget):
         """The rows in groups A and B: set in the widget (*A = selection*, *B = selection*)
         or here, ``w.groups = {"A": rows, "B": rows}``. *Make direction* goes from B to A."""
         rows = self._space.rows
-        return {
+        groups = {
             "A": rows[self._points_in(self._group_a)],
             "B": rows[self._points_in(self._group_b)],
         }
+        if self._big is not None:  # a lasso's group holds all its rows (lazy row numbers)
+            for key, chosen in self._big.groups.items():
+                groups[key] = chosen.found.indices
+        return groups
 
     @groups.setter
     @_locked
@@ -581,11 +712,24 @@ class LatentExplorer(anywidget.AnyWidget):
         points = {k: self._points_of_rows(v, f"groups[{k!r}]") for k, v in groups.items()}
         for key, value in points.items():
             self.set_trait(f"_group_{key.lower()}", value)
+            if self._big is not None:
+                self._big.groups.pop(key, None)
+
+    def _remember_group(self, group: str) -> None:
+        """*A = selection*: on a big table's map a lasso's group keeps all its rows."""
+        if self._big is not None:
+            if self._big.selection is not None:
+                self._big.groups[group] = self._big.selection
+            else:
+                self._big.groups.pop(group, None)
 
     @_locked
     def direction_between(self, group_a: Any, group_b: Any, name: str) -> Direction:
         """A direction from group B's mean to group A's (rows of the data), added to
-        ``directions``."""
+        ``directions``. On a big table's map, groups of all rows (``w.groups`` after a lasso)
+        are averaged where the table lives."""
+        if self._big is not None and any(hasattr(g, "__dask_graph__") for g in (group_a, group_b)):
+            return self.add_direction(self._big.table.group_direction(group_a, group_b, name))
         a, b = self._points_of_rows(group_a), self._points_of_rows(group_b)
         Z = np.vstack([self._space.latents[a], self._space.latents[b]])
         labels = np.array(["A"] * len(a) + ["B"] * len(b))
@@ -680,13 +824,30 @@ class LatentExplorer(anywidget.AnyWidget):
     @property
     def extent(self) -> tuple[float, float, float, float]:
         """``(x0, x1, y0, y1)``: the whole map with a 5 % margin, as the page first fits it
-        (``w.atlas(bounds=w.extent)`` reads the same with or without a page showing it)."""
+        (``w.atlas(bounds=w.extent)`` reads the same with or without a page showing it); on a
+        big table's map, every row's."""
+        if self._big is not None:
+            x0, x1, y0, y1 = self._big.initial_view()
+            return (x0, x1, y0, y1)
         points = self._space.points[np.isfinite(self._space.points).all(axis=1)]
         if len(points) == 0:
             return (-1.0, 1.0, -1.0, 1.0)
         (x0, y0), (x1, y1) = points.min(axis=0), points.max(axis=0)
         mx, my = 0.05 * (float(x1 - x0) or 1.0), 0.05 * (float(y1 - y0) or 1.0)
         return (float(x0) - mx, float(x1) + mx, float(y0) - my, float(y1) + my)
+
+    @_locked
+    def density(self, bounds: Any = None, bins: int | tuple[int, int] = 512) -> np.ndarray:
+        """``(ny, nx)`` int64: how many rows of the data lie in each bin of ``bounds``
+        ``(x0, x1, y0, y1)`` (default: the page's view, else ``extent``), row 0 at ``y0``
+        (``plt.imshow(counts, origin="lower")``). On a big table's map every row is counted
+        where the table lives, not just the points the page draws."""
+        x0, x1, y0, y1 = (self.view or self.extent) if bounds is None else check_bounds(bounds)
+        if self._big is not None:
+            counts = self._big.table.density((x0, y0, x1, y1), bins)
+        else:
+            counts = count_density(self._space.points, (x0, y0, x1, y1), bins)
+        return counts.sum(axis=0)
 
     # ------------------------------------------------------------------ search
     @_locked
@@ -756,7 +917,19 @@ class LatentExplorer(anywidget.AnyWidget):
 
     def _client_decoder_state(self) -> dict[str, Any]:
         meta, weights = client_decoder(self._client_chain, self._space)
-        return {"_client_decoder": meta, "_client_weights": weights}
+        onnx = onnx_page_state(self._onnx_plan, self._space, self._onnx_failure)
+        return {"_client_decoder": meta, "_client_weights": weights, "_onnx_decoder": onnx}
+
+    def _onnx_export(self) -> OnnxDecoder | str:
+        """The decoder exported for the page (cached), or why it stays in the kernel; a
+        failure is kept in ``_onnx_decoder`` so the page says it once."""
+        if self._onnx_plan is None:
+            return "this model has no torch decoder the page could run."
+        found = onnx_export(self._space.model, self._onnx_plan)
+        if isinstance(found, str) and found != self._onnx_failure:
+            self._onnx_failure = found
+            self._onnx_decoder = onnx_page_state(self._onnx_plan, self._space, found)
+        return found
 
     def _direction_state(self) -> dict[str, Any]:
         names = list(self._directions)
@@ -776,14 +949,21 @@ class LatentExplorer(anywidget.AnyWidget):
             )
             self._marks = [self._mark(label, z) for label, z in self._mark_latents]
             self._view = []  # the page's range was on the old map: w.atlas() uses the extent
+            if self._big is not None:  # every row of the table moves: its density too
+                self._big.follow(self._space.projection)
+                for name, value in self._big.density_state(self._big.initial_view()).items():
+                    self.set_trait(name, value)
             if len(self._path_latents):
                 self._path = self._space.project(self._path_latents).tolist()
             self._update_status()  # a non-linear map switched to axes lifts differently
 
     def _update_status(self) -> None:
         space = self._space
-        parts = [f"{len(space.rows):,} points"]
-        dropped = space.n_total - len(space.rows)
+        big = self._big
+        parts = [big.status_words() if big is not None else f"{len(space.rows):,} points"]
+        if big is not None and big.selection is not None:
+            parts.append(f"{big.selection.count:,} of {big.n_rows:,} rows selected")
+        dropped = big.table.n_dropped if big is not None else space.n_total - len(space.rows)
         if dropped:
             parts.append(f"{dropped:,} rows left out (NaN or inf)")
         parts.append(f"{space.dim}-d latents of {space.model.name}")
@@ -795,6 +975,47 @@ class LatentExplorer(anywidget.AnyWidget):
 
     # ------------------------------------------------------------------ display
     _shown_in_execution: int | None = None
+
+    @_locked
+    def save_png(self, path: str | os.PathLike[str], scale: float = 2) -> Path:
+        """Saves the map as shown (the page's view, else the whole map; points in their
+        colours, the selection, groups, pins, the anchor, marks, joined pins and, when
+        ``show_labels`` is on, the labels) as a PNG of ``scale`` × the map's size in pixels.
+        The points' pictures and the atlas are drawn by the page only: the toolbar's PNG
+        button includes them. ``%latent save w map.png`` is its twin.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            A file name ending in ``.png``, in a folder that exists; an existing file is
+            replaced once the new one is written.
+        scale : float
+            Pixels per CSS pixel of the map (2: sharp on a high-density screen or in print).
+
+        Returns
+        -------
+        pathlib.Path
+            The file written.
+        """
+        return picture_file(path, widget_scene(self), scale)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        # The live widget where a widget front end runs; elsewhere (GitHub, nbviewer,
+        # nbconvert's HTML and PDF) a picture of the map and a line of text instead of a repr.
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if bundle is None:
+            return None
+        data, metadata = bundle if isinstance(bundle, tuple) else (bundle, {})
+        data = {**data, "text/plain": f"LatentExplorer: {self._status}"}
+        try:
+            with self._lock:
+                scene = widget_scene(self)
+            data["image/png"] = png_bytes(scene)
+            size = {"width": scene.width, "height": scene.height}
+            metadata = {**metadata, "image/png": size}
+        except Exception:  # the live widget still shows; the picture's failure is logged
+            _log.exception("latent_magic: the map's picture for static viewers failed")
+        return data, metadata
 
     def _ipython_display_(self, **kwargs: Any) -> None:
         # `w = %latent explore ...` must show the widget although it is assigned, so the magic

@@ -116,15 +116,23 @@ test("walk replies draw a trail of at most 16 steps; a hover reply ends it", () 
   assert.equal(previewer.walk, null);
 });
 
-test("once the kernel is gone, a point's spot and empty space decode in the page, asking nothing", async () => {
+test("in a saved page, a point's spot is decoded in the page (as w.decode_at), asking nothing", () => {
+  const { previewer, log } = setup({ client: true });
+  previewer.stop("Saved map: no kernel.", true);
+  previewer.point(3, 0.25, 0.25);
+  assert.deepEqual(log.panel.at(-1), ["client", 0.25, 0.25, 128, "point 3 · decoded at its spot"]);
+  assert.deepEqual(log.sent, []);
+});
+
+test("once the kernel is gone, points say so and empty space asks nothing", async () => {
   const { previewer, log } = setup({ client: true });
   previewer.stop("The kernel was restarted: run the cell again.");
   previewer.point(3, 0.25, 0.25);
-  assert.deepEqual(
-    log.panel.at(-1),
-    ["client", 0.25, 0.25, 128, "point 3 · decoded at its spot"],
-    "its own latent went with the kernel; its spot on the map is decoded (as w.decode_at)",
-  );
+  assert.deepEqual(log.panel.at(-1), [
+    "note",
+    "The kernel was restarted: run the cell again.",
+    "point",
+  ]);
   previewer.space(0.5, 0.25, performance.now());
   assert.deepEqual(
     log.panel.at(-1),
@@ -141,7 +149,15 @@ test("once the kernel is gone, empty space without a chain says so", () => {
   previewer.stop("gone");
   previewer.space(0.5, 0.25, performance.now());
   assert.deepEqual(log.panel.at(-1), ["note", "gone", "empty space"]);
+  assert.deepEqual(log.sent, []);
+});
+
+test("in a saved page without a chain, points and empty space say the notebook is needed", () => {
+  const { previewer, log } = setup();
+  previewer.stop("Saved map: no kernel.", true);
   previewer.point(4, 0.5, 0.25);
-  assert.deepEqual(log.panel.at(-1), ["note", "gone", "point"]);
+  assert.deepEqual(log.panel.at(-1), ["note", "Saved map: no kernel.", "point"]);
+  previewer.space(0.5, 0.25, performance.now());
+  assert.deepEqual(log.panel.at(-1), ["note", "Saved map: no kernel.", "empty space"]);
   assert.deepEqual(log.sent, []);
 });

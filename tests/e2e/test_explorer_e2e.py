@@ -303,11 +303,12 @@ def test_a_million_points_are_all_drawn_and_a_lasso_is_exact(open_notebook):
 
 def test_a_selection_over_the_servers_message_limit_reaches_python(open_notebook):
     # 3M points lassoed whole: 12 MB of indices, over the 10 MiB Jupyter's server accepts in
-    # one websocket message from the page.
+    # one websocket message from the page. (max_points: every point drawn, not a sample.)
     cell = (
         "import numpy as np, latent_magic\n"
         "Z = np.random.default_rng(1).normal(size=(3_000_000, 2)).astype(np.float32)\n"
-        "huge = latent_magic.explore(encode=lambda X: X, decode=lambda Z: Z, data=Z)\n"
+        "huge = latent_magic.explore(encode=lambda X: X, decode=lambda Z: Z, data=Z,\n"
+        "                            max_points=3_000_000)\n"
         "huge"
     )
     nb, view = open_map(open_notebook, cell, 3_000_000, run_timeout=300, draw_timeout=240)
