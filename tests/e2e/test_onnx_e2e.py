@@ -1,7 +1,8 @@
 """A conv VAE's decoder run in the page by onnxruntime-web, in real JupyterLab: the map is
 drawn before the runtime arrives, then hovering empty space decodes in the page (the kernel
 is kept busy meanwhile) to the pixels ``decode_at`` gives; a part damaged on its way is
-caught by its checksum and previews stay in the kernel, with a notice."""
+caught by its checksum and previews stay in the kernel, with a notice; the real face DCGAN
+(gan-face-generate) decodes faces in the page, pixel for pixel as ``decode_at``."""
 
 from __future__ import annotations
 
@@ -169,3 +170,58 @@ def test_a_damaged_runtime_part_is_caught_and_previews_stay_in_the_kernel(open_n
     expected = view.decoded_pixels(spot, value_range=(0.0, 1.0))
     np.testing.assert_allclose(view.preview_pixels(), expected, atol=2)
     nb.screenshot("onnx-damaged-part", locator=view.root)
+
+
+FACES = (
+    "import sys, time\n"
+    f"sys.path.insert(0, {TESTS!r})\n"
+    "import latent_magic\n"
+    "from faces import face_generator\n"
+    "w = latent_magic.explore(face_generator(), n_samples=500, lift='affine')\n"
+    "w"
+)
+
+
+def test_the_real_face_gan_decodes_faces_in_the_page(open_notebook):
+    import sys
+
+    sys.path.insert(0, TESTS)
+    from faces import is_face
+
+    nb = open_notebook([FACES])
+    nb.run_cell(0, timeout=240)
+    view = MapView(nb)
+    view.wait_drawn(500, timeout=90)
+    wait_onnx(nb, "ready", timeout=240)
+    assert onnx_state(view)["bytes"] > 29_000_000  # the runtime and 14.4 MB of weights
+    nb.kernel.execute(  # the kernel answers late: what shows is the page's
+        "_decode = w._requests._handlers['decode']\n"
+        "w._requests._handlers['decode'] = lambda c, b: (time.sleep(6), _decode(c, b))"
+    )
+    anchor = view.to_page(np.array(nb.kernel.eval("w._anchor_xy")))[0]
+    spots = view.empty_spots(view.points(), 40, clearance=9.0)
+    near = spots[np.argsort(np.hypot(*(spots - anchor).T))[:2]]  # faces near the anchor
+    for k, spot in enumerate(near):
+        view.hover(spot)
+        settle(view)
+        assert view.attr("preview-source") == "onnx"
+        nb.wait_for_js(
+            "() => { const img = document.querySelector('.lm-preview img.lm-preview-image');"
+            " return img && img.complete && img.naturalWidth === 64; }",
+            what="the 64×64 preview",
+        )
+        data = nb.page.evaluate(
+            """() => { const img = document.querySelector('.lm-preview img.lm-preview-image');
+                       const c = document.createElement('canvas'); c.width = 64; c.height = 64;
+                       const g = c.getContext('2d'); g.drawImage(img, 0, 0);
+                       return Array.from(g.getImageData(0, 0, 64, 64).data); }"""
+        )
+        rgb = np.array(data, dtype=np.uint8).reshape(64, 64, 4)[..., :3]
+        x, y = view.to_data(spot)[0]
+        decoded = np.array(nb.kernel.eval(f"w.decode_at({float(x)!r}, {float(y)!r}).tolist()"))
+        rgb_decoded = np.moveaxis(decoded.reshape(3, 64, 64), 0, -1)  # CHW → HWC, in [-1, 1]
+        expected = (np.clip((rgb_decoded + 1) / 2, 0, 1) * 255 + 0.5).astype(np.uint8)
+        np.testing.assert_allclose(rgb, expected, atol=2)
+        assert is_face(rgb[None])[0], f"spot {k} is no face"
+        nb.screenshot(f"onnx-face-{k}", locator=view.root)
+    nb.kernel.execute("w._requests._handlers['decode'] = _decode")
