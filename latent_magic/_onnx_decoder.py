@@ -4,15 +4,17 @@ ONNX and run in the browser by onnxruntime-web.
 
 Two steps, so that building a widget stays fast:
 
-* :func:`judge` (when the widget is built): one decode of one latent with forward hooks
-  counts the multiply-adds of its convolutions and dense layers and the bytes of its weights.
+* :func:`plan` (when the widget is built): one decode of one latent with forward hooks
+  counts the multiply-adds of its convolutions and dense layers and the bytes of its weights
+  (convolutions called as functions, ``F.conv2d``, are not counted).
   A decoder over :data:`MAX_MACS` or :data:`MAX_MODEL_BYTES` stays in the kernel, and the
   verdict says why.
 * :func:`export` (once the page asks, after the map is drawn; cached per decoder):
   ``torch.onnx.export`` (the dynamo exporter, which refuses data-dependent control flow
   rather than tracing one branch of it), then the exported graph is run by onnx's reference
-  evaluator on random latents and must match ``decode`` as the dense chains must
-  (``_client_decoder``). A failure keeps the decoder in the kernel with the exporter's reason.
+  evaluator on 2–8 random latents (fewer for costly decoders: it takes ~2 s a latent for the
+  face DCGAN) and must match ``decode`` as the dense chains must (``_client_decoder``).
+  A failure keeps the decoder in the kernel with the exporter's reason.
 
 The exported graph takes one latent ``(1, d)`` and gives the output flat, in the page's pixel
 order ``(H, W[, C])`` (a gather at its end), so the page only lifts (x, y) to the latent with
