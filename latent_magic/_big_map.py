@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from ._ann import AnnIndex, build_ann_index
 from ._dask_axes import (
     axes_from_moments,
     moments_from_sums,
@@ -104,6 +105,7 @@ class BigTable:
         self.positions_persisted = False
         self._extent: tuple[float, float, float, float] | None = None
         self._codes: tuple[np.ndarray, Any] | None = None  # NumPy codes and their Dask copy
+        self._indexes: dict[str, AnnIndex] = {}
         self.set_projection(pca_projection(np.empty((0, self.dim)), self.principal))
 
     # ------------------------------------------------------------------ facts
@@ -200,6 +202,17 @@ class BigTable:
         if isinstance(rows, np.ndarray):
             return self.latents[rows]
         return self.latents[da.asarray(rows)]
+
+    def neighbor_index(self, metric: str = "euclidean") -> AnnIndex:
+        """A faiss index of all finite rows (built block by block on first use, then kept):
+        exact for small tables, IVF past ``_ann.EXACT_BELOW`` rows; ``search`` answers row
+        numbers of the table."""
+        if metric not in self._indexes:
+            # Reading the whole table: no time limit, as for building the map.
+            self._indexes[metric] = build_ann_index(
+                self.latents, metric, compute=lambda c: compute(c, None)
+            )
+        return self._indexes[metric]
 
     def group_direction(self, rows_a: Any, rows_b: Any, name: str = "A − B") -> Direction:
         """The direction from group B's mean latent to group A's, over all their rows (one

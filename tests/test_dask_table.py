@@ -171,6 +171,17 @@ def test_group_directions_use_all_rows_as_in_memory(big, in_memory, table):
     assert ours.method == "mean_difference"
 
 
+def test_the_neighbor_index_answers_row_numbers_of_the_table(big, table):
+    index = big.neighbor_index("cosine")
+    assert index.exact
+    assert index.n_rows == 5996
+    assert big.neighbor_index("cosine") is index  # built once
+    queries = table[[0, 100, 2000]]
+    rows, _ = index.search(queries, k=5)
+    assert rows[:, 0].tolist() == [0, 100, 2000]  # each row is its own nearest
+    assert not np.isin(rows, [7, 42, 1234, 5999]).any()  # rows left out are never found
+
+
 def test_bad_requests_say_what_was_expected(big):
     with pytest.raises(ValueError, match="at least 3 vertices"):
         big.select_polygon([(0, 0), (1, 1)])
