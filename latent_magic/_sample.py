@@ -1,9 +1,10 @@
 """A sample of at most S points of a view that stays put across zoom levels.
 
 Every row has a random rank: a hash of its row number with a fixed seed, the same on every
-worker and in every run. A view shows the rows inside it whose rank is below a threshold,
-the highest that keeps at most S of them. Zooming into a view can only raise the threshold,
-so a point shown stays shown; once a view holds at most S points, all of them are shown.
+worker and in every run. A view shows the S rows inside it of smallest rank (all of them when
+it holds at most S): the rows under a rank threshold. Zooming into a view can only raise the
+threshold, so a point shown stays shown. The threshold is found from a histogram of the view's
+ranks (one pass), then the rows under it are collected (a second pass).
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ class ViewSample:
 
     ``rows`` ``(k,)`` int64 row numbers, ascending; ``positions`` ``(k, 2)`` float32;
     ``n_in_view`` every point inside the bounds; ``complete`` whether the sample is all of
-    them (deep zoom); ``threshold`` the share of rank space shown (1.0 when complete).
+    them (deep zoom); ``threshold`` the share of rank space shown (1.0 when complete): the
+    sample is the rows in view with ``row_ranks(row) < threshold · 2³²``.
     """
 
     rows: np.ndarray
@@ -65,15 +67,29 @@ def _bucket_counts(xy: np.ndarray, rows: np.ndarray, grid: DensityGrid) -> np.nd
 
 
 def _sampled(xy: np.ndarray, rows: np.ndarray, grid: DensityGrid, limit: int) -> np.ndarray:
-    """Positions in ``xy`` (not rows) inside the view with a rank bucket below ``limit``."""
+    """Positions in ``xy`` (not rows) inside the view with a rank bucket up to ``limit`` (the
+    last, partly shown bucket included: :func:`_smallest_ranks` trims it)."""
     inside = np.flatnonzero(_in_view(xy, grid))
     buckets = row_ranks(rows[inside]) >> np.uint32(32 - _BUCKET_BITS)
-    return inside[buckets < limit]
+    return inside[buckets <= limit]
 
 
 def _limit(counts: np.ndarray, max_points: int) -> int:
-    """The number of rank buckets shown: the most whose points add up to at most S."""
+    """The number of rank buckets shown in full: the most whose points add up to at most S."""
     return int(np.searchsorted(np.cumsum(counts), max_points, side="right"))
+
+
+def _smallest_ranks(
+    rows: np.ndarray, positions: np.ndarray, n_in_view: int, max_points: int
+) -> ViewSample:
+    """The at most ``max_points`` candidates of smallest rank, in row order: a rank threshold
+    at full 32-bit precision (so a view always shows min(S, points in view) points)."""
+    if len(rows) <= max_points:
+        return ViewSample(rows, positions, n_in_view, 1.0)
+    ranks = row_ranks(rows)
+    keep = np.sort(np.argpartition(ranks, max_points - 1)[:max_points])
+    cutoff = (int(ranks[keep].max()) + 1) / 2**32
+    return ViewSample(rows[keep], positions[keep], n_in_view, cutoff)
 
 
 def view_sample(
@@ -129,11 +145,11 @@ def _numpy_sample(
         ]
         or [np.zeros(0, np.int64)]
     )
-    return ViewSample(
+    return _smallest_ranks(
         rows[picked].astype(np.int64),
         positions[picked].astype(np.float32),
         int(counts.sum()),
-        limit / _BUCKETS,
+        max_points,
     )
 
 
@@ -180,9 +196,9 @@ def _dask_sample(positions: Any, grid: DensityGrid, max_points: int, compute: An
         )
     )
     # Row numbers below 2**53 are exact in float64 (a table of 9 quadrillion rows).
-    return ViewSample(
+    return _smallest_ranks(
         found[:, 0].astype(np.int64),
         found[:, 1:].astype(np.float32),
         int(counts.sum()),
-        limit / _BUCKETS,
+        max_points,
     )

@@ -24,7 +24,7 @@ from latent_magic._density import density
 from latent_magic._directions import direction
 from latent_magic._polygon import points_in_polygon
 from latent_magic._projection import pca_projection, principal_axes
-from latent_magic._sample import view_sample
+from latent_magic._sample import row_ranks, view_sample
 
 # Worker processes cannot import this test module: its functions travel by value.
 cloudpickle.register_pickle_by_value(sys.modules[__name__])
@@ -126,8 +126,9 @@ def test_density_per_colour_code(big, in_memory, table):
 
 def test_the_sample_is_the_in_memory_one_and_stable_when_zooming(big, in_memory):
     whole = big.sample(big.extent, max_points=500)
-    assert len(whole.rows) <= 500
+    assert len(whole.rows) == 500  # S of them, the S smallest ranks
     assert whole.n_in_view == 5996
+    assert (row_ranks(whole.rows) < whole.threshold * 2**32).all()
     assert not whole.complete
     memory = view_sample(in_memory["points"], big.extent, 500, rows=in_memory["rows"])
     np.testing.assert_array_equal(whole.rows, memory.rows)
@@ -136,7 +137,7 @@ def test_the_sample_is_the_in_memory_one_and_stable_when_zooming(big, in_memory)
     x, y = whole.positions.T
     shown_there = whole.rows[(x >= 0) & (x <= 6) & (y >= -11) & (y <= -5)]
     assert set(shown_there) <= set(zoomed.rows)  # a point shown stays shown
-    assert len(shown_there) < len(zoomed.rows) <= 500 < zoomed.n_in_view
+    assert len(shown_there) < len(zoomed.rows) == 500 < zoomed.n_in_view
     deep = big.sample((2.0, -9.0, 3.0, -8.0), max_points=500)
     assert deep.complete
     assert deep.threshold == 1.0
