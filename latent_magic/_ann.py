@@ -21,6 +21,7 @@ _HNSW_NEIGHBORS = 32
 _EF_ADD = 32  # HNSW breadth when filing rows into lists (faiss's default 16 misfiles more)
 _EF_SEARCH = 128  # and when choosing the lists a query visits
 _CHUNK_ROWS = 1 << 18
+_RERANK = 4  # candidates per wanted neighbour taken from 8-bit codes to re-rank exactly
 
 
 @dataclass
@@ -36,6 +37,8 @@ class AnnIndex:
     exact: bool
     n_rows: int
     nlist: int = 0
+    # An in-memory table whose rows re-rank the 8-bit codes' candidates exactly (no copy).
+    refine: np.ndarray | None = None
 
     @property
     def nprobe(self) -> int:
@@ -60,8 +63,11 @@ class AnnIndex:
             )
         if isinstance(k, bool) or not isinstance(k, int) or k < 1:
             raise ValueError(f"k must be a positive integer; got {k!r}.")
-        scores, rows = self.index.search(q, k)
-        return rows.astype(np.int64), scores
+        if self.refine is None:
+            scores, rows = self.index.search(q, k)
+            return rows.astype(np.int64), scores
+        _, candidates = self.index.search(q, min(self.n_rows, _RERANK * k))
+        return _reranked(q, candidates.astype(np.int64), self.refine, self.metric, k)
 
 
 def build_ann_index(
@@ -88,8 +94,9 @@ def build_ann_index(
         Lists visited per query (at most ``nlist``).
     codes : {"auto", "flat", "sq8"}
         How IVF stores vectors (in the kernel): whole float32 (``4·d`` bytes a row) or 8-bit
-        scalar quantised (``d`` bytes a row, slightly less exact); ``"auto"``: whole while
-        the table's vectors take at most 512 MB.
+        scalar quantised (``d`` bytes a row, slightly less exact: for a NumPy table its
+        candidates are re-ranked exactly against the table's rows, which are not copied);
+        ``"auto"``: whole while the table's vectors take at most 512 MB.
     compute : callable, optional
         Runs Dask work (``_dask_compute.compute``); default ``dask.compute``.
     """
@@ -108,7 +115,8 @@ def build_ann_index(
     nlist = nlist or max(16, int(math.sqrt(n)))
     quantizer = faiss.IndexHNSWFlat(d, _HNSW_NEIGHBORS, faiss_metric)
     index: Any
-    if codes == "flat" or (codes == "auto" and 4 * n * d <= FLAT_BYTES):
+    whole = codes == "flat" or (codes == "auto" and 4 * n * d <= FLAT_BYTES)
+    if whole:
         index = faiss.IndexIVFFlat(quantizer, d, nlist, faiss_metric)
     else:
         index = faiss.IndexIVFScalarQuantizer(
@@ -121,9 +129,31 @@ def build_ann_index(
     quantizer.hnsw.efSearch = _EF_ADD
     added = _add(index, blocks, metric)
     quantizer.hnsw.efSearch = _EF_SEARCH
-    result = AnnIndex(index, metric, False, added, nlist)
+    # 8-bit codes blur near ties: an in-memory table re-ranks their candidates exactly.
+    refine = table if not whole and isinstance(table, np.ndarray) else None
+    result = AnnIndex(index, metric, False, added, nlist, refine)
     result.nprobe = min(nprobe, nlist)
     return result
+
+
+def _reranked(
+    queries: np.ndarray, candidates: np.ndarray, table: np.ndarray, metric: str, k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` best of each query's candidate rows by exact distance to ``table``'s rows."""
+    rows = np.full((len(queries), k), -1, np.int64)
+    scores = np.full((len(queries), k), np.nan, np.float32)
+    for i, (q, found) in enumerate(zip(queries, candidates, strict=True)):
+        found = found[found >= 0]
+        vectors = _prepared(np.asarray(table[found]), metric, "table")
+        if metric == "cosine":
+            score = vectors @ q
+            order = np.argsort(-score, kind="stable")[:k]
+        else:
+            score = ((vectors - q) ** 2).sum(axis=1)
+            order = np.argsort(score, kind="stable")[:k]
+        rows[i, : len(order)] = found[order]
+        scores[i, : len(order)] = score[order]
+    return rows, scores
 
 
 def exact_neighbors(

@@ -69,6 +69,8 @@ class BigTable:
     projection : LinearProjection
     positions : Dask array (N, 2) float32
         NaN for left-out rows; persisted when there is room (``positions_persisted``).
+    anchor : (d,) float64
+        The mean of the finite rows (the lift's anchor, as in memory).
     """
 
     def __init__(

@@ -37,9 +37,19 @@ def test_ivf_defaults_reach_095_recall_at_10(planted):
 
 def test_eight_bit_codes_keep_the_recall(planted):
     table, queries = planted
-    index = build_ann_index(table[:100_000], exact_below=50_000, codes="sq8")
-    assert type(index.index).__name__ == "IndexIVFScalarQuantizer"
-    assert recall_at_k(index, table[:100_000], queries) >= 0.95
+    part = table[:100_000]
+    on_disk = build_ann_index(da.from_array(part, chunks=25_000), exact_below=50_000, codes="sq8")
+    assert type(on_disk.index).__name__ == "IndexIVFScalarQuantizer"
+    assert on_disk.refine is None  # a Dask table stays where it is
+    coded = recall_at_k(on_disk, part, queries)
+    assert coded >= 0.95
+    in_memory = build_ann_index(part, exact_below=50_000, codes="sq8")
+    assert in_memory.refine is part  # re-ranked against the table itself, not a copy
+    assert recall_at_k(in_memory, part, queries) > coded  # what the codes blurred, found
+    rows, scores = in_memory.search(queries[:3], k=10)
+    exact = ((part[rows[0]] - queries[0]) ** 2).sum(axis=1)
+    np.testing.assert_allclose(scores[0], exact, rtol=1e-5)
+    assert np.all(np.diff(scores, axis=1) >= 0)  # nearest first
 
 
 def test_small_tables_are_searched_exactly_with_row_numbers(planted):
