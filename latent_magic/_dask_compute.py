@@ -5,6 +5,7 @@ catch to keep the previous picture and show a notice."""
 
 from __future__ import annotations
 
+from concurrent.futures import CancelledError
 from typing import Any
 
 DEFAULT_TIMEOUT_S = 120.0
@@ -34,7 +35,8 @@ def compute(collection: Any, timeout: float | None = DEFAULT_TIMEOUT_S) -> Any:
     ------
     ClusterError
         The cluster lost a worker that held part of the work (``KilledWorker``), the
-        connection closed, or no result came within ``timeout`` (the work is cancelled).
+        connection closed, the work was cancelled (a restarted cluster), or no result came
+        within ``timeout`` (the work is then cancelled).
     """
     client = current_client()
     if client is None:
@@ -58,6 +60,10 @@ def compute(collection: Any, timeout: float | None = DEFAULT_TIMEOUT_S) -> Any:
         raise ClusterError(
             f"the Dask computation did not finish within {timeout:g} s and was cancelled; the "
             "previous result stays."
+        ) from error
+    except CancelledError as error:  # the cluster was restarted, or the work cancelled
+        raise ClusterError(
+            f"the Dask computation was cancelled ({error}); the previous result stays."
         ) from error
     except (CommClosedError, OSError) as error:
         raise ClusterError(

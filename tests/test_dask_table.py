@@ -213,6 +213,15 @@ def test_a_computation_past_its_time_is_cancelled_with_a_cluster_error(client):
     assert time.monotonic() - started < 2.5  # the caller got control back, not a hang
 
 
+def test_work_cancelled_on_the_cluster_is_a_cluster_error(client):
+    slow = da.map_blocks(_slow, da.ones((2, 2), chunks=(1, 2)), 2.0, dtype=float).sum()
+    canceller = threading.Timer(0.3, lambda: client.cancel(client.futures_of(running)))
+    running = client.persist(slow)
+    canceller.start()
+    with pytest.raises(ClusterError, match="computation was cancelled"):
+        compute(running, timeout=10)
+
+
 def test_worker_processes_give_the_same_map_and_a_killed_worker_is_a_cluster_error(table):
     """Worker processes: the table travels to them and back as in the threaded cluster; then a
     worker killed while it aggregates makes the computation fail at once, catchably."""
