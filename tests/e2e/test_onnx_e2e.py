@@ -7,6 +7,7 @@ caught by its checksum and previews stay in the kernel, with a notice; the real 
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from pathlib import Path
@@ -52,6 +53,14 @@ def settle(view: MapView, quiet_s: float = 0.8) -> None:
         now = view.attr("preview-id")
         if now != last:
             last, since = now, time.monotonic()
+
+
+def caption_xy(view: MapView) -> tuple[float, float]:
+    """The map position the preview on display was decoded at, from its caption."""
+    text = view.root.locator(".lm-preview-caption").inner_text().replace("\u2212", "-")
+    found = re.match(r"x (-?[\d.e+-]+), y (-?[\d.e+-]+)", text)
+    assert found, f"no coordinates in the caption: {text!r}"
+    return float(found[1]), float(found[2])
 
 
 def onnx_state(view: MapView) -> dict:
@@ -125,8 +134,9 @@ def test_a_conv_vae_decodes_in_the_page_once_its_runtime_arrives(open_notebook):
         assert view.attr("preview-source") == "onnx"
         assert view.root.locator(".lm-preview-title").inner_text() == "empty space"
         shown.append(view.preview_pixels())
-        # Where the pointer is on the map now: the panel's first image may change the layout.
-        where.append(view.to_data(spot)[0])
+        # Where the page decoded, as its caption says (the panel's first image may move the
+        # map, so the pointer's page position alone does not tell).
+        where.append(caption_xy(view))
     assert busy.is_alive(), "the kernel's answers were due: the previews may have come from it"
     sent = [m for m in view.sent() if m.get("method") == "custom"]
     assert all(m.get("type") == "decode" for m in sent), sent  # only the resting requests
