@@ -227,8 +227,8 @@ def test_the_real_face_gan_decodes_faces_in_the_page(open_notebook):
                        return Array.from(g.getImageData(0, 0, 64, 64).data); }"""
         )
         rgb = np.array(data, dtype=np.uint8).reshape(64, 64, 4)[..., :3]
-        x, y = view.to_data(spot)[0]
-        decoded = np.array(nb.kernel.eval(f"w.decode_at({float(x)!r}, {float(y)!r}).tolist()"))
+        x, y = caption_xy(view)
+        decoded = np.array(nb.kernel.eval(f"w.decode_at({x!r}, {y!r}).tolist()"))
         rgb_decoded = np.moveaxis(decoded.reshape(3, 64, 64), 0, -1)  # CHW → HWC, in [-1, 1]
         expected = (np.clip((rgb_decoded + 1) / 2, 0, 1) * 255 + 0.5).astype(np.uint8)
         np.testing.assert_allclose(rgb, expected, atol=2)
