@@ -110,8 +110,13 @@ class BigView:
         return [x0 - mx, x1 + mx, y0 - my, y1 + my]
 
     def status_words(self) -> str:
+        """What the page shows of the table, and what works on the sample only (said, never
+        silently limited): picking a point, its label and picture, search and arithmetic."""
         n = self.n_rows
-        return f"showing {self.n_shown:,} of {n:,} points · density of all {n:,}"
+        return (
+            f"showing {self.n_shown:,} of {n:,} points · density of all {n:,} · lasso over all "
+            "rows; clicks, search and arithmetic over the points shown"
+        )
 
     def sample_colors(self) -> LabelColors | None:
         if self.colors is None:

@@ -71,6 +71,7 @@ def test_the_page_gets_a_sample_and_the_density_of_every_row(big, whole):
     assert len(big.points) <= MAX_POINTS
     assert big.n_rows == N
     assert big._status.startswith(f"showing {len(big.points):,} of {N:,} points · density of all")
+    assert "clicks, search and arithmetic over the points shown" in big._status
     meta = big._density_meta
     counts = big._density.reshape(meta["rows"], meta["cols"])
     assert counts.sum() == meta["in_view"] == N == meta["total"]
