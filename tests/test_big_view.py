@@ -67,7 +67,8 @@ LEFT_HALF = [(-1e3, -1e3), (0.0, -1e3), (0.0, 1e3), (-1e3, 1e3)]
 
 
 def test_the_page_gets_a_sample_and_the_density_of_every_row(big, whole):
-    assert whole._big is None and big._big is not None
+    assert whole._big is None
+    assert big._big is not None
     assert len(big.points) <= MAX_POINTS
     assert big.n_rows == N
     assert big._status.startswith(f"showing {len(big.points):,} of {N:,} points · density of all")
@@ -102,7 +103,7 @@ def test_a_settled_view_is_counted_again_with_every_row_in_it(big):
     assert big._density_worker.wait(60)
     meta = big._density_meta
     assert meta["bounds"] == [0.0, 20.0, -5.0, 5.0]
-    assert meta["cols"] == 512 and meta["rows"] == 256  # bins about square on screen
+    assert (meta["cols"], meta["rows"]) == (512, 256)  # bins about square on screen
     # Every row of the table in the view, not only the sampled ones.
     P = big._big.table.positions.compute()
     inside = (P[:, 0] >= 0) & (P[:, 0] <= 20) & (P[:, 1] >= -5) & (P[:, 1] <= 5)
@@ -123,7 +124,8 @@ def test_a_failed_count_keeps_the_last_picture_and_says_so(frontend, monkeypatch
     assert w._density_worker.wait(30)
     assert w._density_meta == before
     notices = [c for c, _ in frontend.custom_messages() if c.get("type") == "notice"]
-    assert notices and "worker died" in notices[-1]["text"]
+    assert notices
+    assert "worker died" in notices[-1]["text"]
     assert notices[-1]["level"] == "error"
 
 
@@ -188,7 +190,8 @@ def test_groups_of_all_rows_make_the_same_direction_as_in_memory(frontend, big, 
 
 def test_an_in_memory_array_past_max_points_takes_the_same_way():
     w = lm.explore(decode=decode, latent_dim=D, data=Z, max_points=MAX_POINTS)
-    assert w._big is not None and len(w.points) <= MAX_POINTS
+    assert w._big is not None
+    assert len(w.points) <= MAX_POINTS
     assert w._density.sum() == N
     assert w.select_polygon(LEFT_HALF) > MAX_POINTS
     with pytest.raises(ValueError, match="max_points must be"):
@@ -224,8 +227,10 @@ def test_new_axes_move_every_row_and_its_density(big, whole):
     meta = big._density_meta
     assert big._density.sum() == meta["in_view"] == N
     x0, x1, y0, y1 = meta["bounds"]
-    assert x0 < moved[:, 0].min() and moved[:, 0].max() < x1
-    assert y0 < moved[:, 1].min() and moved[:, 1].max() < y1
+    assert x0 < moved[:, 0].min()
+    assert moved[:, 0].max() < x1
+    assert y0 < moved[:, 1].min()
+    assert moved[:, 1].max() < y1
     np.testing.assert_allclose(np.abs(big.points), np.abs(moved[big.rows]), atol=1e-5)
 
 
