@@ -334,8 +334,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--only",
         default="map,preview,kernel,meaning,standalone,onnx",
-        help="which groups to run: map, preview, kernel, meaning, standalone, onnx (comma "
-        "separated)",
+        help="which groups to run: map, preview, kernel, meaning, standalone, onnx, big "
+        "(10M in-memory points; not in the default) (comma separated)",
     )
     p.add_argument(
         "--meaning",
@@ -440,6 +440,11 @@ def main(argv: list[str] | None = None) -> int:
                         log(f"[bench] meaning: atlas decoded in the {where}")
                         r = measure_atlas(lab, where, atlas_settles, atlas_diy_reps)
                         results["meaning"]["atlas"][where] = r.summary()
+        if "big" in only:  # opt-in: 10M in-memory points, ours (density + sample) vs theirs
+            from .big_in_memory import measure as measure_big
+
+            with Lab(workdir, log=log) as lab:
+                results["big"] = measure_big(lab, 10_000 if a.quick else 10_000_000)
         if "standalone" in only:
             from .standalone import measure as measure_standalone
 
@@ -469,6 +474,10 @@ def main(argv: list[str] | None = None) -> int:
     md_table = table(results)
     md_machine = machine_md(m, load_start, load_end, wall, argv)
     print(md_table)
+    if "big" in results:
+        from .big_in_memory import table as big_table
+
+        print("\n" + big_table(results["big"]))
     print()
     print(md_machine)
     if a.json:
