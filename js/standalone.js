@@ -7,6 +7,8 @@
 
 import { float32Of, uint8Of, uint32Of } from "./codecs.js";
 import { el } from "./dom.js";
+import * as extras from "./extras.js";
+import { provideExtras } from "./extras_loader.js";
 import { downloadText, labelsOf, selectionCsv } from "./selection_csv.js";
 import { bytesOfBase64, picturesOf, StandaloneModel, traitsOf } from "./standalone_model.js";
 import widget from "./widget.js";
@@ -85,6 +87,7 @@ function main() {
   const host = document.getElementById(MAP_ID);
   host.before(savedBar(doc, model, table));
   deliverWhenAsked(host, model, doc.messages);
+  provideExtras(extras); // no kernel to ask: the file carries the atlas, strip, pictures, PNG
   widget.render({ model, el: host });
 }
 

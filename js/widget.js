@@ -7,10 +7,10 @@
 // Protocol: docs/protocol.md (trait names, message shapes, data- attributes, class names).
 
 import "./widget.css";
-import { AtlasLayer } from "./atlas_layer.js";
 import { codesOf, float32Of, uint8Of, uint32Of, viewAs } from "./codecs.js";
 import { DensityLayer } from "./density_layer.js";
 import { el } from "./dom.js";
+import { loadExtras, receiveExtras, refuseExtras } from "./extras_loader.js";
 import { FrameLoop, MapFrames } from "./frame_loop.js";
 import { KernelLink } from "./kernel_link.js";
 import { pointsInPolygon, toggle, union } from "./lasso.js";
@@ -22,7 +22,6 @@ import { OnnxDecoder } from "./onnx_decoder.js";
 import { OperationsBar } from "./operations.js";
 import { Overlay } from "./overlay.js";
 import { Pins } from "./pins.js";
-import { compositeMap, downloadPng, PNG_NAME, shownLayers } from "./png_export.js";
 import { PointerTools } from "./pointer_tools.js";
 import { PreviewPanel } from "./preview_panel.js";
 import { Previewer } from "./previewer.js";
@@ -30,8 +29,6 @@ import { SearchBox } from "./search_box.js";
 import { SelectionSync, selectionFlags } from "./selection_sync.js";
 import { SpatialGrid } from "./spatial_grid.js";
 import { StatusBar } from "./status_bar.js";
-import { StripView } from "./strip_view.js";
-import { Thumbnails } from "./thumbnails.js";
 import { Toolbar } from "./toolbar.js";
 import {
   fitView,
@@ -103,7 +100,11 @@ function render({ model, el: host }) {
       loop.schedule();
     },
   });
-  const strip = new StripView();
+  // The strip view, the atlas and the PNG compositing come with the page's extras, when first
+  // needed (extras_loader.js); the strip's place in the layout is kept until then.
+  let strip = null;
+  const stripSlot = el("div");
+  stripSlot.hidden = true;
   const search = new SearchBox({
     send,
     labelOf: (i) => labels.texts[i] ?? `point ${i}`,
@@ -117,7 +118,7 @@ function render({ model, el: host }) {
     choose: flyTo,
   });
   toolbar.addTool(search.root);
-  main.append(toolbar.root, map, statusBar.root, strip.root, ops.root);
+  main.append(toolbar.root, map, statusBar.root, stripSlot, ops.root);
   const side = el("div", "lm-side");
   const panel = new PreviewPanel({ view: () => s.view });
   const legend = el("div", "lm-legend");
@@ -190,19 +191,54 @@ function render({ model, el: host }) {
     },
     changed: () => loop.schedule(),
   });
-  const atlas = new AtlasLayer(atlasCanvas, {
-    send: (content) => send(content),
-    clientDecoder: () => previewer.client,
-    canDecode: () => {
-      const d = model.get("_decoder");
-      return d?.can_decode !== false && !d?.neighbors;
-    },
-    changed: () => loop.schedule(),
-  });
-  const thumbs = new Thumbnails(thumbCanvas, {
-    send: (content) => send(content),
-    changed: () => loop.schedule(),
-  });
+  let disposed = false;
+  let atlas = null; // made when the extras arrive (the Atlas toggle asks for them)
+  let extras = null; // the extras module, once arrived
+  let waitingForExtras = []; // what arrived or was asked before the extras: done once they come
+
+  /** Runs `then(extras)` now, or once the extras arrive (asked of the kernel once a page). */
+  function withExtras(then) {
+    if (extras) return then(extras);
+    waitingForExtras.push(then);
+    if (waitingForExtras.length > 1) return;
+    const ask = (content) =>
+      link.gone ? refuseExtras("this needs the kernel, which is gone") : send(content);
+    loadExtras(ask).then(extrasArrived, (error) => {
+      waitingForExtras = [];
+      s.atlasOn = false;
+      loadAtlasToggle();
+      showNotice({ level: "error", text: `Not available: ${error?.message ?? error}` });
+    });
+  }
+
+  function extrasArrived(module) {
+    if (disposed) return;
+    extras = module;
+    atlas = new module.AtlasLayer(atlasCanvas, {
+      send: (content) => send(content),
+      clientDecoder: () => previewer.client,
+      canDecode: () => {
+        const d = model.get("_decoder");
+        return d?.can_decode !== false && !d?.neighbors;
+      },
+      changed: () => loop.schedule(),
+    });
+    atlas.resize(s.width, s.height, s.dpr);
+    atlas.setOn(s.atlasOn);
+    if (link.gone) atlas.stop();
+    strip = new module.StripView();
+    stripSlot.replaceWith(strip.root);
+    thumbs = new module.Thumbnails(thumbCanvas, {
+      send: (content) => send(content),
+      changed: () => loop.schedule(),
+    });
+    thumbs.resize(s.width, s.height, s.dpr);
+    if (link.gone && !link.answers("thumbnails")) thumbs.stop();
+    loadThumbnails();
+    for (const then of waitingForExtras.splice(0)) then(module);
+    loop.schedule();
+  }
+  let thumbs = null; // the points' pictures: made when the extras arrive (the Pictures toggle)
   const tools = new PointerTools({
     locate,
     view: () => s.view,
@@ -248,8 +284,8 @@ function render({ model, el: host }) {
     density.draw(s.view); // a big table's every row, under its sampled points
     const drawn = mapFrames.draw(s.view, size, loop.settling);
     drawThumbnails();
-    if (!loop.settling) atlas.settled(s.view); // the same view and grid asks nothing again
-    atlas.draw(s.view);
+    if (!loop.settling) atlas?.settled(s.view); // the same view and grid asks nothing again
+    atlas?.draw(s.view);
     drawLabels(size);
     if (!loop.settling) reportView();
     const hover = s.hover >= 0 && s.hover < s.n ? s.hover : -1;
@@ -303,6 +339,7 @@ function render({ model, el: host }) {
 
   /** The points' pictures move with the view while it moves, and are drawn once it settles. */
   function drawThumbnails() {
+    if (!thumbs) return;
     if (loop.settling) thumbs.follow(s.view);
     else if (thumbs.update(s.view, s.grid)) {
       setOrDrop("thumbnails", thumbs.drawn.length ? JSON.stringify(thumbs.drawn) : undefined);
@@ -338,7 +375,7 @@ function render({ model, el: host }) {
       kernelGone: link.gone,
     });
     writeChanged(root.dataset, values);
-    setOrDrop("atlas", atlas.shown ? JSON.stringify(atlas.shown) : undefined);
+    setOrDrop("atlas", atlas?.shown ? JSON.stringify(atlas.shown) : undefined);
     setOrDrop("search", s.foundText);
     setOrDrop("onnx", onnx.published());
   }
@@ -390,9 +427,9 @@ function render({ model, el: host }) {
     }
     renderer.resize(s.width, s.height, s.dpr);
     overlay.resize(s.width, s.height, s.dpr);
-    atlas.resize(s.width, s.height, s.dpr);
+    atlas?.resize(s.width, s.height, s.dpr);
     density.resize(s.width, s.height, s.dpr);
-    thumbs.resize(s.width, s.height, s.dpr);
+    thumbs?.resize(s.width, s.height, s.dpr);
     labels.resize(s.width, s.height, s.dpr);
     s.theme = readTheme(root);
   }
@@ -408,9 +445,9 @@ function render({ model, el: host }) {
     previewer.reset(); // the walk trail's positions were on the old map
     ops.fitGroups(s.n);
     renderer.setPoints(s.positions);
-    atlas.invalidate();
+    atlas?.invalidate();
     if (s.found?.x !== undefined) search.submit(); // the encoded query moved with the map
-    thumbs.moved();
+    thumbs?.moved();
     loadCodes();
     showSelection(selection.selection);
     loop.schedule();
@@ -449,14 +486,17 @@ function render({ model, el: host }) {
   }
 
   function loadThumbnails() {
-    thumbs.setSpec(model.get("_thumbnails"));
+    thumbs?.setSpec(model.get("_thumbnails"));
     loadShowThumbnails();
   }
 
   function loadShowThumbnails() {
-    const on = Boolean(model.get("show_thumbnails")) && thumbs.available;
-    thumbs.setOn(on);
-    toolbar.showPictures(thumbs.available, on);
+    const spec = model.get("_thumbnails");
+    const available = Boolean(spec && spec.width > 0 && spec.height > 0); // as thumbnails.js
+    const on = Boolean(model.get("show_thumbnails")) && available;
+    if (on && !thumbs) withExtras(() => {}); // made on, once the extras arrive
+    thumbs?.setOn(on);
+    toolbar.showPictures(available, on);
     if (!on) setOrDrop("thumbnails", undefined);
     loop.schedule();
   }
@@ -499,7 +539,7 @@ function render({ model, el: host }) {
 
   function loadClientDecoder() {
     previewer.loadClient(model.get("_client_decoder"), model.get("_client_weights"));
-    atlas.invalidate();
+    atlas?.invalidate();
     loadAtlasToggle();
   }
 
@@ -530,12 +570,13 @@ function render({ model, el: host }) {
     else if (action === "clear-pins") {
       pins.clear();
       pinsChanged();
-      strip.clear();
+      strip?.clear();
     } else if (action === "reset-view") act({ type: "reset-view" });
-    else if (action === "save-png") savePng();
+    else if (action === "save-png") withExtras(savePng);
     else if (action === "toggle-atlas") {
       s.atlasOn = !s.atlasOn;
-      atlas.setOn(s.atlasOn);
+      if (atlas) atlas.setOn(s.atlasOn);
+      else if (s.atlasOn) withExtras(() => {}); // the atlas is made on, once they arrive
       loadAtlasToggle();
       publish();
       loop.schedule();
@@ -554,7 +595,7 @@ function render({ model, el: host }) {
 
   /** The map as shown, downloaded as a PNG: the points are drawn again in this task, since
    * the WebGL canvas keeps its picture only until the browser shows it (png_export.js). */
-  function savePng() {
+  function savePng({ compositeMap, downloadPng, PNG_NAME, shownLayers }) {
     if (s.width <= 0 || s.height <= 0) return;
     renderer.draw(s.view, pointSize(s.n, zoomLevel(s.view, s.fit)));
     const picture = compositeMap({
@@ -633,9 +674,10 @@ function render({ model, el: host }) {
   /** The kernel restarted or shut down (kernel_link.js): say so, and ask nothing more. */
   function kernelGone(text) {
     previewer.stop(text, link.saved);
-    atlas.stop();
+    atlas?.stop();
+    refuseExtras(text); // a request in flight gets no answer now
     const pictures = link.answers("thumbnails"); // a saved page that carries its pictures
-    if (!pictures) thumbs.stop();
+    if (!pictures) thumbs?.stop();
     if (!link.answers("search")) search.disable(); // a saved page searches its labels itself
     ops.disable();
     pins.dropProvisional();
@@ -669,10 +711,11 @@ function render({ model, el: host }) {
     if (msg?.type === "arithmetic_result") ops.showArithmetic(msg);
     else if (msg?.type === "notice") showNotice(msg);
     else if (msg?.type === "preview") previewer.receive(msg, buffers);
-    else if (msg?.type === "atlas") atlas.receive(msg, buffers);
-    else if (msg?.type === "thumbnails") thumbs.receive(msg, buffers);
-    else if (msg?.type === "strip") strip.show(msg, buffers);
-    else if (msg?.type === "grid") strip.showGrid(msg, buffers);
+    else if (msg?.type === "atlas") atlas?.receive(msg, buffers);
+    else if (msg?.type === "thumbnails") thumbs?.receive(msg, buffers);
+    else if (msg?.type === "strip") withExtras(() => strip.show(msg, buffers));
+    else if (msg?.type === "grid") withExtras(() => strip.showGrid(msg, buffers));
+    else if (msg?.type === "extras") receiveExtras(msg, buffers);
     else if (msg?.type === "search_result") search.receive(msg, buffers);
     else if (msg?.type === "onnx_part") onnx.receive(msg, buffers);
   }
@@ -694,7 +737,7 @@ function render({ model, el: host }) {
     },
     "change:_anchor_xy": () => {
       previewer.reset(); // the same walk step from a new anchor is a new request
-      atlas.invalidate(); // the same spots lift to new latents
+      atlas?.invalidate(); // the same spots lift to new latents
       loop.schedule();
     },
     "change:_axis_options": loadAxes,
@@ -710,7 +753,7 @@ function render({ model, el: host }) {
     "change:_path": () => loop.schedule(),
     "change:_decoder": () => {
       panel.setDecoder(model.get("_decoder"));
-      atlas.invalidate(); // e.g. the lift changed
+      atlas?.invalidate(); // e.g. the lift changed
       loadAtlasToggle();
     },
     "change:_client_decoder": loadClientDecoder,
@@ -772,6 +815,7 @@ function render({ model, el: host }) {
   loop.schedule();
 
   return () => {
+    disposed = true; // extras arriving later make nothing
     link.dispose();
     loop.dispose();
     statusBar.dispose();
@@ -781,9 +825,9 @@ function render({ model, el: host }) {
     resizeObserver.disconnect();
     themeObserver.disconnect();
     previewer.dispose();
-    atlas.dispose();
-    thumbs.dispose();
-    strip.dispose();
+    atlas?.dispose();
+    thumbs?.dispose();
+    strip?.dispose();
     search.dispose();
     ops.dispose();
     panel.dispose();

@@ -6,7 +6,9 @@ preview message) and change nothing: no exception reaches the kernel from here."
 from __future__ import annotations
 
 import logging
+import zlib
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -34,6 +36,8 @@ MAX_STRIP = 1000  # steps one pin_walk request may pin (the widget's slider pins
 STRIP_TILES = 25  # steps of a pinned strip decoded for the page's strip (evenly spread)
 # Jupyter's server refuses websocket messages over 10 MiB: an atlas reply stays under this.
 MAX_REPLY_BYTES = 8 * 2**20
+# The page's rarely used parts (js/extras.js), sent when a user first needs one.
+EXTRAS_BUNDLE = Path(__file__).parent / "static" / "extras.js"
 
 
 def preview_message(
@@ -81,6 +85,7 @@ class PageRequests:
             "arithmetic": self._arithmetic,
             "selection_part": self._selection_part,
             "onnx_runtime": self._onnx_runtime,
+            "extras": self._extras,
         }
 
     # ------------------------------------------------------------------ dispatch
@@ -162,7 +167,7 @@ class PageRequests:
                 }
             )
         else:
-            if kind in ("atlas", "thumbnails"):  # the page's slot waits for this id: free it
+            if kind in ("atlas", "thumbnails", "extras"):  # the page waits for this: free it
                 self.reply({"type": kind, "id": content.get("id"), "error": text})
             self.notice(text, "error")
 
@@ -195,6 +200,13 @@ class PageRequests:
             return
         for part in page_parts(page_blobs(found.onnx)):
             self.reply(part.message(), [part.data])
+
+    def _extras(self, _content: dict[str, Any], _buffers: list[Any]) -> None:
+        """The page asks for its rarely used parts (the atlas, pictures, strip and grid views,
+        PNG) when a user first needs one: the bundle's bytes in one buffer (about 18 kB), with
+        its size and CRC-32, which the page checks before importing it."""
+        data = EXTRAS_BUNDLE.read_bytes()
+        self.reply({"type": "extras", "size": len(data), "crc32": zlib.crc32(data)}, [data])
 
     # ------------------------------------------------------------------ previews
     def _decode(self, content: dict[str, Any], _buffers: list[Any]) -> None:
