@@ -74,6 +74,8 @@ export function parseClientDecoder(spec, bytes) {
     mean = weights.subarray(chain.used, chain.used + size);
     std = weights.subarray(chain.used + size, chain.used + 2 * size);
   }
+  const pointAt = chain.used + (kind === "record" ? 2 * size : 0);
+  const point = readPointLayer(spec.point_layer, weights, pointAt, chain.layers[0]);
   const range = Array.isArray(spec.value_range) ? spec.value_range.map(Number) : [0, 1];
   return {
     kind,
@@ -84,10 +86,14 @@ export function parseClientDecoder(spec, bytes) {
     maxFeatures: Number(spec.max_features) > 0 ? Number(spec.max_features) : DEFAULT_MAX_FEATURES,
     exact: spec.exact !== false,
     layers: chain.layers,
+    point,
     mean,
     std,
     // Two buffers the layers write in turn, and the output: no allocation per hover.
-    scratch: [new Float64Array(chain.widest), new Float64Array(chain.widest)],
+    scratch: [
+      new Float64Array(Math.max(chain.widest, point?.n ?? 0)),
+      new Float64Array(Math.max(chain.widest, point?.n ?? 0)),
+    ],
     out: new Float64Array(size),
   };
 }
@@ -127,16 +133,47 @@ function readLayers(specs, weights) {
 }
 
 /**
+ * The first dense layer as it takes a latent (`point_layer`: no map lift folded in), read
+ * after the chain's weights (and a record's mean and std); null when absent or inconsistent.
+ */
+function readPointLayer(spec, weights, at, first) {
+  if (!spec || typeof spec !== "object") return null;
+  const n = Number(spec.in),
+    m = Number(spec.out);
+  if (!(Number.isInteger(n) && n > 0) || m !== first.m) return null;
+  if (weights.length < at + n * m + m) return null;
+  const w = weights.subarray(at, at + n * m);
+  const b = weights.subarray(at + n * m, at + n * m + m);
+  return { op: "linear", n, m, w, b };
+}
+
+/**
  * The decoded output at (x, y), run through the chain in float64 (weights are float32).
  * Returns `d.out`, overwritten by the next call.
  * @returns {Float64Array}
  */
 export function decodeAt(d, x, y) {
+  d.scratch[0][0] = x;
+  d.scratch[0][1] = y;
+  return run(d, d.layers);
+}
+
+/**
+ * The decoded output of a latent `z` (length `d.point.n`, e.g. a data point's own latent):
+ * the chain with its first layer as it takes a latent. Needs `d.point`; returns `d.out`.
+ * @param {ArrayLike<number>} z
+ * @returns {Float64Array}
+ */
+export function decodeLatent(d, z) {
+  if (!d.point || z.length !== d.point.n) throw new Error("no latent layer of that width");
+  d.scratch[0].set(z);
+  return run(d, [d.point, ...d.layers.slice(1)]);
+}
+
+function run(d, layers) {
   let [a, b] = d.scratch;
-  a[0] = x;
-  a[1] = y;
   let width = 2;
-  for (const layer of d.layers) {
+  for (const layer of layers) {
     if (layer.op === "linear") {
       // Input-major weights: each input adds its row, and inputs a ReLU zeroed cost nothing.
       const { n, m, w, b: bias } = layer;

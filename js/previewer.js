@@ -1,12 +1,20 @@
 // What the preview panel shows for the spot under the pointer and for walk steps, and where
-// it comes from. A point is asked of the kernel (its own latent, which the map plane does not
-// hold). Empty space is decoded in the page when the kernel sent a decoder chain: at once, no
+// it comes from. A point is decoded in the page from its own latent when the kernel sent the
+// points' latents with a dense chain that takes a latent (`_point_latents`, `point_layer`);
+// otherwise it is asked of the kernel (the map plane does not hold its latent). Empty space is decoded in the page when the kernel sent a decoder chain: at once, no
 // round trip; the kernel is asked only once the pointer rests there (its reply adds the
 // distance line; asking on every move would keep the kernel, and JupyterLab's busy indicator,
 // churning). Without a chain, empty space is asked at once, or gets a note when the model
 // cannot decode it. Kernel requests go through the latest-wins slot (preview_requests.js).
 
-import { decodeAt, imagePixels, parseClientDecoder, recordFeatures } from "./client_decoder.js";
+import {
+  decodeAt,
+  decodeLatent,
+  imagePixels,
+  parseClientDecoder,
+  recordFeatures,
+} from "./client_decoder.js";
+import { float32Of } from "./codecs.js";
 import { PreviewRequests } from "./preview_requests.js";
 
 /** A spot decoded in the page is asked of the kernel once the pointer rests there this long. */
@@ -35,6 +43,7 @@ export class Previewer {
     this.changed = changed;
     this.requests = new PreviewRequests(send);
     this.client = null; // the decoder run in the page (parseClientDecoder), or null
+    this.pointLatents = null; // the points' own latents (Float32Array, n × d), or null
     this.restTimer = 0;
     this.clientPreviews = 0;
     this.seq = 0; // bumped per preview put on screen; a slower older one must not claim it
@@ -49,7 +58,13 @@ export class Previewer {
   /** The pointer is over the point `index` at (x, y). */
   point(index, x, y) {
     clearTimeout(this.restTimer);
-    if (!this.gone) this.requests.request(x, y, index);
+    const z = this.pointLatent(index);
+    if (z) {
+      // Its own latent, decoded here: no kernel round trip (nor one once the pointer rests).
+      const values = decodeLatent(this.client, z);
+      this.showValues(`point ${index}`, x, y, values, performance.now());
+      this.requests.supersede();
+    } else if (!this.gone) this.requests.request(x, y, index);
     // A saved page never had its own latent; it decodes the point's spot on the map.
     else if (this.spots && this.decodesHere())
       this.showClient(x, y, performance.now(), `point ${index} · decoded at its spot`);
@@ -105,7 +120,29 @@ export class Previewer {
   showClient(x, y, since, title = "empty space") {
     const d = this.client;
     if (!d) return this.showOnnx(x, y, since, title);
-    const values = decodeAt(d, x, y);
+    this.showValues(title, x, y, decodeAt(d, x, y), since);
+  }
+
+  /** Point `index`'s own latent (`_point_latents`) when the page can decode it, else null. */
+  pointLatent(index) {
+    const d = this.client?.point;
+    const all = this.pointLatents;
+    if (!d || !all || this.decoder()?.can_decode === false) return null;
+    if (!(Number.isInteger(index) && index >= 0 && (index + 1) * d.n <= all.length)) return null;
+    return all.subarray(index * d.n, (index + 1) * d.n);
+  }
+
+  /** Takes `_point_latents` (float32, n × d flat; empty when the kernel keeps them). */
+  loadPointLatents(bytes) {
+    try {
+      this.pointLatents = float32Of(bytes);
+    } catch {
+      this.pointLatents = null;
+    }
+  }
+
+  showValues(title, x, y, values, since) {
+    const d = this.client;
     if (d.kind === "image") this.panel.showClient(title, x, y, imagePixels(d, values), null);
     else this.panel.showClient(title, x, y, null, recordFeatures(d, values));
     this.seq++;

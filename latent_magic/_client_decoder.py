@@ -23,6 +23,10 @@ if TYPE_CHECKING:
 MAX_OUTPUTS = 1 << 16  # values per decoded output; beyond, a kernel round trip sends less
 MAX_WEIGHTS = 1 << 21  # 2M float32 values (8 MB): a few ms per hover in the page, one message
 MAX_DIM = 1024  # probing an affine decoder costs dim + 1 decodes
+# The points' latents travel to the page (float32) only up to this size: sent once with the
+# first comm message and embedded in a saved page, 16 MB is a few seconds' load at most;
+# above it the kernel keeps answering a data point's preview.
+MAX_POINT_LATENT_BYTES = 16 << 20
 _CHECKS = 32  # random latents a chain must reproduce
 
 
@@ -184,6 +188,8 @@ def client_decoder(
     lift = projection.affine_lift(space.anchor)  # z = at_origin + lift @ (x, y)
     chain = [Layer.linear(lift.lift.T @ first.weight, lift.at_origin @ first.weight + first.bias)]
     chain += layers[1:]
+    # The same chain without the lift takes a point's own latent (see point_latents).
+    latent_chain = list(layers)
     size = chain[_last_linear(chain)].arrays()[1].size
     if isinstance(renderer, ImageRenderer) and renderer.value_range is not None:
         # Put the outputs in pixel order (H, W[, C]) exactly as the kernel's renderer would.
@@ -192,6 +198,7 @@ def client_decoder(
         except ValueError:
             return {}, none
         chain = _reorder_outputs(chain, order.reshape(-1).astype(np.intp))
+        latent_chain = _reorder_outputs(latent_chain, order.reshape(-1).astype(np.intp))
         meta: dict[str, Any] = {
             "kind": "image",
             "shape": list(order.shape),
@@ -206,7 +213,37 @@ def client_decoder(
     meta["layers"] = [_describe(layer) for layer in chain]
     meta["exact"] = True
     parts = [array for layer in chain for array in layer.arrays()]
+    if points_decode_in_page(space):
+        # Last in the buffer: the first dense layer as it takes a latent (no lift folded in).
+        point_first = latent_chain[0]
+        assert point_first.weight is not None
+        meta["point_layer"] = {
+            "in": point_first.weight.shape[0],
+            "out": point_first.weight.shape[1],
+        }
+        extra = [*extra, *point_first.arrays()]
     return meta, np.concatenate([np.ravel(p) for p in parts + extra]).astype("<f4")
+
+
+def points_decode_in_page(space: LatentSpace) -> bool:
+    """Whether a data point's kernel preview is a plain decode of its latent (not the
+    autoencoder's input | reconstruction view, not neighbours) and its latents are small
+    enough to send (:data:`MAX_POINT_LATENT_BYTES`)."""
+    if space.items is not None and isinstance(space.renderer, ImageRenderer):
+        return False  # the preview puts the input beside its reconstruction
+    if space.shows_neighbors:
+        return False
+    n, d = np.shape(space.latents)
+    return n * d * 4 <= MAX_POINT_LATENT_BYTES
+
+
+def point_latents(found: DecoderChain | None, space: LatentSpace) -> np.ndarray:
+    """``_point_latents``: the points' latents, flat float32 (n × d), when a dense chain was
+    found and points decode plainly; else empty. They do not change with the map (the page
+    uses them while ``_client_decoder`` has its ``point_layer``)."""
+    if found is None or not points_decode_in_page(space):
+        return np.zeros(0, np.float32)
+    return np.ascontiguousarray(space.latents, dtype="<f4").reshape(-1)
 
 
 def _last_linear(chain: list[Layer]) -> int:

@@ -20,7 +20,7 @@ from ._arithmetic import ArithmeticResult, arithmetic, example_expression
 from ._atlas import Atlas, check_bounds, decode_grid
 from ._big_view import BigView, build_big_space, is_big_data
 from ._binary_traits import BinaryArray
-from ._client_decoder import client_decoder, find_client_layers, page_can_render
+from ._client_decoder import client_decoder, find_client_layers, page_can_render, point_latents
 from ._closed_form import closed_form_directions
 from ._colors import label_colors
 from ._data import finite_number, two_values
@@ -165,6 +165,8 @@ class LatentExplorer(anywidget.AnyWidget):
     _marks = traitlets.List(traitlets.Dict()).tag(sync=True)
     _client_decoder = traitlets.Dict().tag(sync=True)
     _client_weights = BinaryArray("<f4").tag(sync=True)
+    # The points' own latents (n × d, flat) for previews of data points decoded in the page.
+    _point_latents = BinaryArray("<f4").tag(sync=True)
     # A conv decoder the page runs as ONNX (page, reason, lift: _onnx_decoder.page_state).
     _onnx_decoder = traitlets.Dict().tag(sync=True)
     # The labels written on the map: UTF-8, NUL between two; the order they are placed in.
@@ -251,6 +253,7 @@ class LatentExplorer(anywidget.AnyWidget):
             if space.labels is not None and are_texts(space.labels)
             else [],
             show_labels=names_items(space.labels),
+            _point_latents=point_latents(self._client_chain, space),
             **self._map_state(axes_names, projection),
             **self._direction_state(),
             **(self._big.density_state(self._big.initial_view()) if self._big else {}),

@@ -244,6 +244,13 @@ def _golden_case(w, name, positions):
         "positions": positions,
         # The model's own decode (torch, in the kernel), in the page's pixel order.
         "outputs": [_rounded(_page_order(w, w.decode_at(x, y))) for x, y in positions],
+        # Three data points' own latents (from `_point_latents`), and what the model decodes.
+        "point_latents": [
+            _rounded(z) for z in np.asarray(w._point_latents, "<f4").reshape(len(w.latents), -1)[:3]
+        ],
+        "point_outputs": [
+            _rounded(_page_order(w, w._space.model.decode(z[None])[0])) for z in w.latents[:3]
+        ],
     }
 
 
@@ -398,7 +405,9 @@ def test_the_golden_files_exercise_what_they_claim(name):
         assert len(spec["names"]) > 24
         assert all(len(shown) == 24 for shown in case["shown"])
         assert len({tuple(shown) for shown in case["shown"]}) > 1, "the choice moves"
-        tail = np.frombuffer(weights, "<f4")[-2 * len(spec["names"]) :]
+        point = spec["point_layer"]  # its weights follow the mean and std
+        after = len(weights) // 4 - point["in"] * point["out"] - point["out"]
+        tail = np.frombuffer(weights, "<f4")[after - 2 * len(spec["names"]) : after]
         np.testing.assert_allclose(tail, case["mean"] + case["std"], rtol=1e-6)
         # No near tie at the cut: float32 in the page and float64 here choose alike.
         mean, std = np.array(case["mean"]), np.array(case["std"])

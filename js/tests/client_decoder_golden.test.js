@@ -10,6 +10,7 @@ import { test } from "node:test";
 import {
   ACTIVATIONS,
   decodeAt,
+  decodeLatent,
   imagePixels,
   parseClientDecoder,
   recordFeatures,
@@ -63,6 +64,11 @@ for (const name of CASES) {
         ["linear", name, "linear", name],
       );
     }
+    // A data point's own latent goes through the first layer as it takes a latent.
+    assert.equal(d.point?.n, golden.point_latents[0].length, "the latent layer is read");
+    golden.point_latents.forEach((z, k) => {
+      assertClose(decodeLatent(d, z), golden.point_outputs[k], `${name} point ${k}`);
+    });
     assert.ok(golden.positions.length > 0);
     golden.positions.forEach(([x, y], k) => {
       const where = `${name} at (${x}, ${y})`;

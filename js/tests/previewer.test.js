@@ -41,7 +41,41 @@ test("a point is asked of the kernel by its index", () => {
   const { previewer, log } = setup({ client: true });
   previewer.point(7, 1.5, 2.5);
   assert.deepEqual(log.sent, [{ type: "decode", id: 1, x: 1.5, y: 2.5, index: 7 }]);
-  assert.deepEqual(log.panel, [], "a point's own latent is never decoded in the page");
+  assert.deepEqual(log.panel, [], "without its latent, a point is not decoded in the page");
+});
+
+/** CLIENT, and a first layer that takes a 3-d latent: value = z0 + 2 z1 − z2. */
+const POINT_CLIENT = {
+  spec: { ...CLIENT.spec, point_layer: { in: 3, out: 1 } },
+  weights: new DataView(Float32Array.of(1, 1, 0, 1, 2, -1, 0).buffer),
+};
+
+test("a point whose latent the page holds is decoded in the page, asking nothing", () => {
+  const { previewer, log } = setup();
+  previewer.loadClient(POINT_CLIENT.spec, POINT_CLIENT.weights);
+  // Two points' latents: point 1 is (0.1, 0.2, 0.25) → 0.25, a grey of 64 (not x + y).
+  previewer.loadPointLatents(new DataView(Float32Array.of(0, 0, 0, 0.1, 0.2, 0.25).buffer));
+  previewer.point(1, 0.5, 0.5);
+  assert.deepEqual(log.panel, [["client", 0.5, 0.5, 64, "point 1"]]);
+  assert.deepEqual(log.sent, [], "no kernel request for it");
+  assert.equal(log.shown.at(-1).previewSource, "client");
+  // A point past the latents sent, or no latents at all: the kernel answers as before.
+  previewer.point(2, 0.5, 0.5);
+  assert.deepEqual(log.sent, [{ type: "decode", id: 1, x: 0.5, y: 0.5, index: 2 }]);
+  const other = setup();
+  other.previewer.loadClient(POINT_CLIENT.spec, POINT_CLIENT.weights);
+  other.previewer.loadPointLatents(new DataView(new ArrayBuffer(0)));
+  other.previewer.point(1, 0.75, 0.5);
+  assert.deepEqual(other.log.sent, [{ type: "decode", id: 1, x: 0.75, y: 0.5, index: 1 }]);
+});
+
+test("a saved page decodes a point's own latent, not its spot, when it holds it", () => {
+  const { previewer, log } = setup();
+  previewer.loadClient(POINT_CLIENT.spec, POINT_CLIENT.weights);
+  previewer.loadPointLatents(new DataView(Float32Array.of(0.5, 0, 0).buffer));
+  previewer.stop("saved page", true);
+  previewer.point(0, 0.25, 0.25);
+  assert.deepEqual(log.panel, [["client", 0.25, 0.25, 128, "point 0"]]);
 });
 
 test("without a decoder chain, empty space is asked of the kernel at once", () => {
