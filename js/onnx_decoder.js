@@ -202,8 +202,16 @@ export class OnnxDecoder {
    * @returns {Promise<{width: number, height: number, data: Uint8ClampedArray}>}
    */
   async decode(x, y) {
+    return this.decodeLatent(liftLatent(this.spec, x, y));
+  }
+
+  /**
+   * The image of a latent `z` (Float32Array of `dim` values, e.g. a data point's own).
+   * @returns {Promise<{width: number, height: number, data: Uint8ClampedArray}>}
+   */
+  async decodeLatent(z) {
     const spec = this.spec;
-    const input = new this.ort.Tensor("float32", liftLatent(spec, x, y), [1, spec.dim]);
+    const input = new this.ort.Tensor("float32", z, [1, spec.dim]);
     const out = await this.session.run({ [this.session.inputNames[0]]: input });
     return imagePixels(spec.image, out[this.session.outputNames[0]].data);
   }

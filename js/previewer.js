@@ -59,7 +59,11 @@ export class Previewer {
   point(index, x, y) {
     clearTimeout(this.restTimer);
     const z = this.pointLatent(index);
-    if (z) {
+    const onnxZ = z ? null : this.onnxPointLatent(index);
+    if (onnxZ) {
+      this.showOnnx(x, y, performance.now(), `point ${index}`, onnxZ);
+      this.requests.supersede();
+    } else if (z) {
       // Its own latent, decoded here: no kernel round trip (nor one once the pointer rests).
       const values = decodeLatent(this.client, z);
       this.showValues(`point ${index}`, x, y, values, performance.now());
@@ -93,9 +97,12 @@ export class Previewer {
     }
   }
 
-  /** Decodes (x, y) with the ONNX decoder; while one decode runs, only the newest waits. */
-  async showOnnx(x, y, since, title) {
-    this.onnxNext = { x, y, since, title };
+  /**
+   * Decodes (x, y), or the latent `z` shown at (x, y), with the ONNX decoder; while one
+   * decode runs, only the newest waits.
+   */
+  async showOnnx(x, y, since, title, z = null) {
+    this.onnxNext = { x, y, since, title, z };
     if (this.onnxBusy) return;
     this.onnxBusy = true;
     while (this.onnxNext && this.onnx.ready && !this.disposed) {
@@ -104,7 +111,7 @@ export class Previewer {
       const seq = ++this.seq;
       let pixels;
       try {
-        pixels = await this.onnx.decode(p.x, p.y);
+        pixels = await (p.z ? this.onnx.decodeLatent(p.z) : this.onnx.decode(p.x, p.y));
       } catch (error) {
         this.onnx.fail(`The page could not decode (${error?.message ?? error})`);
         break;
@@ -130,6 +137,16 @@ export class Previewer {
     if (!d || !all || this.decoder()?.can_decode === false) return null;
     if (!(Number.isInteger(index) && index >= 0 && (index + 1) * d.n <= all.length)) return null;
     return all.subarray(index * d.n, (index + 1) * d.n);
+  }
+
+  /** Point `index`'s own latent for the ONNX decoder (no dense chain; it is ready), or null. */
+  onnxPointLatent(index) {
+    const dim = this.onnx?.spec?.dim;
+    const all = this.pointLatents;
+    if (this.client || !this.onnx?.ready || !dim || !all?.length) return null;
+    if (this.decoder()?.can_decode === false) return null;
+    if (!(Number.isInteger(index) && index >= 0 && (index + 1) * dim <= all.length)) return null;
+    return all.slice(index * dim, (index + 1) * dim); // its own copy: the decode is async
   }
 
   /** Takes `_point_latents` (float32, n × d flat; empty when the kernel keeps them). */

@@ -237,11 +237,14 @@ def points_decode_in_page(space: LatentSpace) -> bool:
     return n * d * 4 <= MAX_POINT_LATENT_BYTES
 
 
-def point_latents(found: DecoderChain | None, space: LatentSpace) -> np.ndarray:
+def point_latents(
+    found: DecoderChain | None, space: LatentSpace, onnx_planned: bool = False
+) -> np.ndarray:
     """``_point_latents``: the points' latents, flat float32 (n × d), when a dense chain was
-    found and points decode plainly; else empty. They do not change with the map (the page
-    uses them while ``_client_decoder`` has its ``point_layer``)."""
-    if found is None or not points_decode_in_page(space):
+    found or the decoder is to run in the page as ONNX, and points decode plainly; else
+    empty. They do not change with the map (the page uses them while ``_client_decoder`` has
+    its ``point_layer``, or once its ONNX decoder is ready)."""
+    if (found is None and not onnx_planned) or not points_decode_in_page(space):
         return np.zeros(0, np.float32)
     return np.ascontiguousarray(space.latents, dtype="<f4").reshape(-1)
 

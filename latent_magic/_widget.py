@@ -253,7 +253,7 @@ class LatentExplorer(anywidget.AnyWidget):
             if space.labels is not None and are_texts(space.labels)
             else [],
             show_labels=names_items(space.labels),
-            _point_latents=point_latents(self._client_chain, space),
+            _point_latents=point_latents(self._client_chain, space, self._onnx_plan is not None),
             **self._map_state(axes_names, projection),
             **self._direction_state(),
             **(self._big.density_state(self._big.initial_view()) if self._big else {}),

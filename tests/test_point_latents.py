@@ -5,7 +5,7 @@ import numpy as np
 import torch
 from client_decoding import _ACT
 from test_client_decoder import ImageDecoder
-from torch_models import DigitVAE
+from torch_models import ConvVAE28, DCGANGenerator, DigitVAE
 
 from latent_magic import _client_decoder as client
 from latent_magic import explore
@@ -100,3 +100,20 @@ def test_latents_above_the_cap_stay_in_the_kernel(monkeypatch, frontend):
     assert w._client_decoder, "empty space is still decoded in the page"
     assert "point_layer" not in w._client_decoder
     assert len(w._point_latents) == 0
+
+
+def test_a_conv_generator_run_as_onnx_sends_its_points_latents(frontend):
+    torch.manual_seed(0)
+    w = explore(DCGANGenerator(nz=4), n_samples=200, lift="affine")
+    assert not w._client_decoder, "not a dense chain"
+    assert w._onnx_plan is not None, "its decoder is to run in the page as ONNX"
+    latents = np.frombuffer(bytes(w._point_latents), "<f4").reshape(200, 4)
+    np.testing.assert_allclose(latents, w.latents, rtol=1e-6)
+
+
+def test_a_conv_vaes_reconstruction_view_keeps_its_latents(frontend):
+    torch.manual_seed(0)
+    images = torch.rand(100, 1, 28, 28)
+    w = explore(ConvVAE28(), data=images, lift="affine")
+    assert w._onnx_plan is not None
+    assert len(w._point_latents) == 0, "a point shows its input beside its reconstruction"

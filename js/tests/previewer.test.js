@@ -195,3 +195,33 @@ test("in a saved page without a chain, points and empty space say the notebook i
   assert.deepEqual(log.panel.at(-1), ["note", "Saved map: no kernel.", "empty space"]);
   assert.deepEqual(log.sent, []);
 });
+
+test("with an ONNX decoder ready, a point's own latent is decoded by it, asking nothing", async () => {
+  const log = { sent: [], panel: [], decoded: [] };
+  const onnx = {
+    ready: true,
+    spec: { dim: 2 },
+    decodeLatent: async (z) => {
+      log.decoded.push(Array.from(z));
+      return { width: 1, height: 1, data: Uint8ClampedArray.of(Math.round(z[1] * 255)) };
+    },
+    decode: async () => assert.fail("a point is not decoded at its spot"),
+  };
+  const previewer = new Previewer({
+    send: (m) => log.sent.push(m),
+    panel: { showClient: (title, _x, _y, pixels) => log.panel.push([title, pixels.data[0]]) },
+    decoder: () => ({ can_decode: true }),
+    shown: () => {},
+    changed: () => {},
+    onnx,
+  });
+  previewer.loadPointLatents(new DataView(Float32Array.of(0, 0, 0.5, 0.25).buffer));
+  previewer.point(1, 3, 4);
+  await sleep(0);
+  assert.deepEqual(log.decoded, [[0.5, 0.25]]);
+  assert.deepEqual(log.panel, [["point 1", 64]]);
+  assert.deepEqual(log.sent, []);
+  previewer.point(2, 3, 4); // no latent sent for it: the kernel answers
+  assert.deepEqual(log.sent, [{ type: "decode", id: 1, x: 3, y: 4, index: 2 }]);
+  previewer.dispose();
+});
