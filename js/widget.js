@@ -8,7 +8,6 @@
 
 import "./widget.css";
 import { codesOf, float32Of, uint8Of, uint32Of, viewAs } from "./codecs.js";
-import { DensityLayer } from "./density_layer.js";
 import { el } from "./dom.js";
 import { loadExtras, receiveExtras, refuseExtras } from "./extras_loader.js";
 import { FrameLoop, MapFrames } from "./frame_loop.js";
@@ -163,7 +162,7 @@ function render({ model, el: host }) {
   });
   if (!renderer.ok) showGlMessage("This browser cannot draw the map: WebGL2 is not available.");
   const overlay = new Overlay(overlayCanvas);
-  const density = new DensityLayer(densityCanvas);
+  let density = null; // a big table's density: made when the extras arrive
   const labels = new MapLabels(labelCanvas);
   const mapFrames = new MapFrames(renderer);
   const loop = new FrameLoop(frame, { held: () => tools.panning });
@@ -192,6 +191,7 @@ function render({ model, el: host }) {
     changed: () => loop.schedule(),
   });
   let disposed = false;
+  let askedExtras = false; // this view sent the page's `extras` request
   let atlas = null; // made when the extras arrive (the Atlas toggle asks for them)
   let extras = null; // the extras module, once arrived
   let waitingForExtras = []; // what arrived or was asked before the extras: done once they come
@@ -201,10 +201,14 @@ function render({ model, el: host }) {
     if (extras) return then(extras);
     waitingForExtras.push(then);
     if (waitingForExtras.length > 1) return;
-    const ask = (content) =>
-      link.gone ? refuseExtras("this needs the kernel, which is gone") : send(content);
+    const ask = (content) => {
+      if (link.gone) return refuseExtras("this needs the kernel, which is gone");
+      askedExtras = true; // the reply comes to this view only
+      send(content);
+    };
     loadExtras(ask).then(extrasArrived, (error) => {
       waitingForExtras = [];
+      if (disposed) return;
       s.atlasOn = false;
       loadAtlasToggle();
       showNotice({ level: "error", text: `Not available: ${error?.message ?? error}` });
@@ -228,6 +232,8 @@ function render({ model, el: host }) {
     if (link.gone) atlas.stop();
     strip = new module.StripView();
     stripSlot.replaceWith(strip.root);
+    density = new module.DensityLayer(densityCanvas);
+    density.resize(s.width, s.height, s.dpr);
     thumbs = new module.Thumbnails(thumbCanvas, {
       send: (content) => send(content),
       changed: () => loop.schedule(),
@@ -281,7 +287,7 @@ function render({ model, el: host }) {
     }
     const t0 = performance.now();
     const size = pointSize(s.n, zoomLevel(s.view, s.fit));
-    density.draw(s.view); // a big table's every row, under its sampled points
+    density?.draw(s.view); // a big table's every row, under its sampled points
     const drawn = mapFrames.draw(s.view, size, loop.settling);
     drawThumbnails();
     if (!loop.settling) atlas?.settled(s.view); // the same view and grid asks nothing again
@@ -428,7 +434,7 @@ function render({ model, el: host }) {
     renderer.resize(s.width, s.height, s.dpr);
     overlay.resize(s.width, s.height, s.dpr);
     atlas?.resize(s.width, s.height, s.dpr);
-    density.resize(s.width, s.height, s.dpr);
+    density?.resize(s.width, s.height, s.dpr);
     thumbs?.resize(s.width, s.height, s.dpr);
     labels.resize(s.width, s.height, s.dpr);
     s.theme = readTheme(root);
@@ -514,8 +520,10 @@ function render({ model, el: host }) {
     const meta = model.get("_density_meta");
     s.big = Boolean(meta && Number.isInteger(meta.rows));
     if (!s.big) {
-      density.clear();
+      density?.clear();
       setOrDrop("density", undefined);
+    } else if (!density) {
+      withExtras(loadDensity); // only a big table draws one: it travels with the extras
     } else {
       const codes = viewAs(model.get("_density_codes"), Uint16Array);
       const counts = uint32Of(model.get("_density"));
@@ -758,6 +766,7 @@ function render({ model, el: host }) {
     },
     "change:_client_decoder": loadClientDecoder,
     "change:_client_weights": loadClientDecoder,
+    "change:_point_latents": () => previewer.loadPointLatents(model.get("_point_latents")),
     "change:_onnx_decoder": () => onnx.load(model.get("_onnx_decoder")),
     "change:_status": () => statusBar.setStatus(model.get("_status")),
     "change:_label_text": loadLabelTexts,
@@ -796,6 +805,7 @@ function render({ model, el: host }) {
   // Initial state from the traits.
   panel.setDecoder(model.get("_decoder"));
   loadClientDecoder();
+  previewer.loadPointLatents(model.get("_point_latents"));
   onnx.load(model.get("_onnx_decoder"));
   statusBar.setStatus(model.get("_status"));
   loadPalette();
@@ -816,6 +826,9 @@ function render({ model, el: host }) {
 
   return () => {
     disposed = true; // extras arriving later make nothing
+    // The reply comes to the view that asked: closed first, the page's other views would wait
+    // forever. They are told instead, and ask again when next needed.
+    if (askedExtras && !extras) refuseExtras("the view that asked for it was closed");
     link.dispose();
     loop.dispose();
     statusBar.dispose();
