@@ -32,9 +32,12 @@ export class Previewer {
    * @param {() => void} host.changed the walk trail changed (redraw)
    * @param {import("./onnx_decoder.js").OnnxDecoder} [host.onnx] a conv decoder run in the
    *   page once its runtime has arrived (asynchronous; used when there is no dense chain)
+   * @param {(index: number) => string | undefined} [host.labelOf] a point's label, as the
+   *   kernel titles its preview ("label · …"), when the page knows it
    */
-  constructor({ send, panel, decoder, shown, changed, onnx }) {
+  constructor({ send, panel, decoder, shown, changed, onnx, labelOf }) {
     this.onnx = onnx ?? null;
+    this.labelOf = labelOf ?? (() => undefined);
     this.onnxBusy = false; // a decode is running; `onnxNext` waits for it (latest wins)
     this.onnxNext = null;
     this.panel = panel;
@@ -61,18 +64,24 @@ export class Previewer {
     const z = this.pointLatent(index);
     const onnxZ = z ? null : this.onnxPointLatent(index);
     if (onnxZ) {
-      this.showOnnx(x, y, performance.now(), `point ${index}`, onnxZ);
+      this.showOnnx(x, y, performance.now(), this.pointTitle(index), onnxZ);
       this.requests.supersede();
     } else if (z) {
       // Its own latent, decoded here: no kernel round trip (nor one once the pointer rests).
       const values = decodeLatent(this.client, z);
-      this.showValues(`point ${index}`, x, y, values, performance.now());
+      this.showValues(this.pointTitle(index), x, y, values, performance.now());
       this.requests.supersede();
     } else if (!this.gone) this.requests.request(x, y, index);
     // A saved page never had its own latent; it decodes the point's spot on the map.
     else if (this.spots && this.decodesHere())
-      this.showClient(x, y, performance.now(), `point ${index} · decoded at its spot`);
+      this.showClient(x, y, performance.now(), `${this.pointTitle(index)} · decoded at its spot`);
     else this.showGone("point");
+  }
+
+  /** A point's title as the page can give it: its label when known, and its number. */
+  pointTitle(index) {
+    const label = this.labelOf(index);
+    return label ? `${label} · point ${index}` : `point ${index}`;
   }
 
   /**

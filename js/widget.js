@@ -183,6 +183,7 @@ function render({ model, el: host }) {
     send: (content) => send(content),
     onnx,
     panel,
+    labelOf: pointLabel,
     decoder: () => model.get("_decoder"),
     shown(values) {
       writeChanged(root.dataset, values);
@@ -413,6 +414,16 @@ function render({ model, el: host }) {
     s.hover = i;
     previewer.point(i, x, y);
     loop.schedule();
+  }
+
+  /** A point's label as the page knows it: its text, else its category in the legend. */
+  function pointLabel(i) {
+    const text = labels.texts[i];
+    if (text) return text;
+    const legend = model.get("_legend");
+    if (legend?.kind !== "category") return undefined;
+    const code = codesOf(model.get("_codes"), model.get("_code_width"))[i];
+    return code === undefined ? undefined : legend.names?.[code];
   }
 
   function marks() {
