@@ -18,6 +18,7 @@ import {
   sharedFeatures,
   tilePixels,
 } from "./tile_glyphs.js";
+import { placeInView } from "./view.js";
 
 /** Tiles of an atlas, about: 12 × 8 in a wide map. */
 export const ATLAS_TILES = 96;
@@ -318,23 +319,11 @@ export class AtlasLayer {
     if (pic === null) return;
     // Only the part in view is drawn: deep in a zoom the whole picture would be millions of
     // pixels wide.
-    const [x0, x1, y0, y1] = pic.bounds;
-    const left = Math.max(x0, view.x0),
-      right = Math.min(x1, view.x1);
-    const bottom = Math.max(y0, view.y0),
-      top = Math.min(y1, view.y1);
-    if (!(right > left && top > bottom)) return;
-    const fx = pic.canvas.width / (x1 - x0),
-      fy = pic.canvas.height / (y1 - y0);
+    const place = placeInView(pic.bounds, pic.canvas, view, width, height);
+    if (place === null) return;
+    const { source, target } = place;
     const kx = width / (view.x1 - view.x0),
       ky = height / (view.y1 - view.y0);
-    const source = [(left - x0) * fx, (y1 - top) * fy, (right - left) * fx, (top - bottom) * fy];
-    const target = [
-      (left - view.x0) * kx,
-      (view.y1 - top) * ky,
-      (right - left) * kx,
-      (top - bottom) * ky,
-    ];
     // Enlarged tiles keep their pixels sharp (8 × 8 digits); shrunk ones are smoothed.
     ctx.imageSmoothingEnabled = target[2] < source[2] || target[3] < source[3];
     ctx.drawImage(pic.canvas, ...source, ...target);

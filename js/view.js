@@ -108,3 +108,26 @@ export function followTransform(laid, view, width, height) {
   const ty = ((view.y1 - laid.y1) / (view.y1 - view.y0)) * height;
   return `translate(${tx}px, ${ty}px) scale(${scale})`;
 }
+
+/**
+ * The part of a picture covering `bounds` that falls in `view`, as drawImage's source and
+ * target rectangles on a canvas of width × height pixels; null when none of it is in view.
+ * @param {number[]} bounds [x0, x1, y0, y1] in data units
+ * @param {{width: number, height: number}} picture its pixel size
+ */
+export function placeInView(bounds, picture, view, width, height) {
+  const [x0, x1, y0, y1] = bounds;
+  const left = Math.max(x0, view.x0),
+    right = Math.min(x1, view.x1);
+  const bottom = Math.max(y0, view.y0),
+    top = Math.min(y1, view.y1);
+  if (!(right > left && top > bottom)) return null;
+  const fx = picture.width / (x1 - x0),
+    fy = picture.height / (y1 - y0);
+  const kx = width / (view.x1 - view.x0),
+    ky = height / (view.y1 - view.y0);
+  return {
+    source: [(left - x0) * fx, (y1 - top) * fy, (right - left) * fx, (top - bottom) * fy],
+    target: [(left - view.x0) * kx, (view.y1 - top) * ky, (right - left) * kx, (top - bottom) * ky],
+  };
+}

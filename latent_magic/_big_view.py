@@ -26,7 +26,7 @@ from ._dask_compute import compute
 from ._dask_table import is_dask_table
 from ._data import CheckedData, check_labels
 from ._options import ExploreOptions
-from ._polygon import PolygonSelection, as_polygon, points_in_polygon
+from ._polygon import PolygonSelection, as_polygon, points_in_polygon, with_known_sizes
 from ._projection import LinearProjection, Projection
 from ._sample import ViewSample
 from ._space import LatentSpace, choose_renderer
@@ -193,24 +193,9 @@ def _union(a: PolygonSelection, b: PolygonSelection, timeout: float) -> PolygonS
     positions, so block i of each names rows of block i only)."""
     import dask.array as da
 
-    merged = da.map_blocks(
-        np.union1d,
-        a.indices,
-        b.indices,
-        dtype=np.int64,
-        chunks=((np.nan,) * a.indices.numblocks[0],),
-    ).persist()
-    sizes = compute(
-        da.map_blocks(
-            lambda block: np.array([len(block)]),
-            merged,
-            dtype=np.int64,
-            chunks=((1,) * merged.numblocks[0],),
-        ),
-        timeout,
-    )
-    known = da.Array(merged.dask, merged.name, (tuple(int(s) for s in sizes),), dtype=np.int64)
-    return PolygonSelection(known, int(np.sum(sizes)), a.row_chunks)
+    blocks = (np.nan,) * a.indices.numblocks[0]
+    merged = da.map_blocks(np.union1d, a.indices, b.indices, dtype=np.int64, chunks=(blocks,))
+    return with_known_sizes(merged, a.row_chunks, lambda work: compute(work, timeout))
 
 
 def build_big_space(

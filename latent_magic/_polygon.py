@@ -116,13 +116,20 @@ def dask_rows_in_polygon(positions: Any, polygon: Any, compute: Any) -> PolygonS
         dtype=np.int64,
         chunks=((np.nan,) * positions.numblocks[0],),
     )
+    return with_known_sizes(found, tuple(positions.chunks[0]), compute)
+
+
+def with_known_sizes(found: Any, row_chunks: tuple[int, ...], compute: Any) -> PolygonSelection:
+    """Lazy row numbers (blocks of unknown size) persisted, their sizes counted, as a
+    :class:`PolygonSelection`: later indexing by them needs no extra pass."""
+    import dask.array as da
+
     found = found.persist()
     sizes = compute(
         da.map_blocks(_length, found, dtype=np.int64, chunks=((1,) * found.numblocks[0],))
     )
-    # The same blocks with their sizes known: later indexing by them needs no extra pass.
     known = da.Array(found.dask, found.name, (tuple(int(s) for s in sizes),), dtype=np.int64)
-    return PolygonSelection(known, int(np.sum(sizes)), tuple(positions.chunks[0]))
+    return PolygonSelection(known, int(np.sum(sizes)), row_chunks)
 
 
 def _length(block: np.ndarray) -> np.ndarray:

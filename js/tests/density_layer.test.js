@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { DensityLayer, densityPixels, NO_CODE, placeInView, rgbOf } from "../density_layer.js";
+import { DensityLayer, densityPixels, NO_CODE, rgbOf } from "../density_layer.js";
+import { placeInView } from "../view.js";
 
 /** A canvas whose 2-D context records what is painted. */
 function fakeCanvas(width = 0, height = 0) {
